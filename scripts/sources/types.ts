@@ -1,0 +1,47 @@
+import type {
+    CalibrationSettings,
+    LeadRecord,
+    OpportunityRecord,
+    ScoreSource,
+    SegmentPolicy
+} from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+
+/**
+ * Where leads come from: the org (jsforce), CSV exports, or the embedded demo org. Every source streams records
+ * into the sink the job hands it, opportunities first, so that the job never holds the whole org in memory.
+ */
+export interface CalibrationSource {
+    /** What the report and the terminal call this source, e.g. "org admin@acme.com" or "CSV exports". */
+    readonly label: string;
+    readonly kind: 'org' | 'csv' | 'demo';
+    /** Reads policies (thresholds per segment) and org settings, when the source has them. */
+    loadPolicies(): Promise<{ policies: SegmentPolicy[]; settings?: Partial<CalibrationSettings> }>;
+    /**
+     * Streams every opportunity, then every lead, into `sink`. Leads arrive with their score at handoff already
+     * resolved (snapshot, else history, else current) and its source set.
+     */
+    stream(sink: RecordSink, options: StreamOptions): Promise<StreamSummary>;
+}
+
+export interface RecordSink {
+    addOpportunity(o: OpportunityRecord): void;
+    addLead(l: LeadRecord): void;
+}
+
+export interface StreamOptions {
+    asOf: string;
+    settings: CalibrationSettings;
+    /** The score field's API name on Lead (default pi__score__c). */
+    scoreField: string;
+    /** Called as work progresses; the job turns it into a progress bar on a TTY. */
+    onProgress?: (step: string, done: number, total?: number) => void;
+}
+
+export interface StreamSummary {
+    leads: number;
+    opportunities: number;
+    historyRows: number;
+    scoreSources: Record<ScoreSource, number>;
+    /** Seconds per step (transfer, parse, ...), for the benchmark's "where the time goes". */
+    timings: Record<string, number>;
+}
