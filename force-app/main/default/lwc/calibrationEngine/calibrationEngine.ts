@@ -4,6 +4,9 @@
  * No I/O and no platform imports may enter this bundle.
  */
 export * from './types';
+export * from './stats';
+export * from './method';
+export * from './calibrator';
 import type { CalibrationSettings } from './types';
 
 /** The documented defaults of every setting (PRODUCT.md "Data model" and "The method"). */
@@ -24,6 +27,7 @@ export function defaultSettings(): CalibrationSettings {
         bootstrapSamples: 200,
         seed: 20260101,
         decay: { points: 5, days: 30 },
+        maxScore: 10000,
         segmentRules: [
             { segment: 'Expansion', order: 1, field: 'Existing_Customer__c', op: '=', value: true },
             { segment: 'Outbound_Assisted', order: 2, field: 'Outbound_Assisted__c', op: '=', value: true },

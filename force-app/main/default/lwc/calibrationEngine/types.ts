@@ -113,6 +113,8 @@ export interface CalibrationSettings {
     bootstrapSamples: number;
     seed: number;
     decay: { points: number; days: number } | null;
+    /** Scores above this are treated as bad input (default 10,000). */
+    maxScore?: number;
     segmentRules: SegmentRule[];
 }
 
@@ -155,6 +157,7 @@ export interface FineBand {
     handedOff: number;
     accepted: number;
     rejected: number;
+    neverWorked: number;
     qualified: number;
     opportunities: number;
     won: number;
@@ -203,6 +206,8 @@ export interface Recommendation {
     /** Plain words naming the evidence. */
     rationale: string;
     candidates: { inflection: number | null; rejectionTarget: number | null; sqlTarget: number | null; capacity: number | null };
+    /** The threshold the rule arrived at before the minimum-step and freeze rules (null without evidence). */
+    computed: number | null;
     /** The seeds' starting range for the segment, shown (never as data) when the sample is too small. */
     startingPoint: [number, number] | null;
     expectedMqlsPerMonth: number | null;

@@ -1,0 +1,706 @@
+/**
+ * The streaming calibrator: folds leads and opportunities into compact per-segment counts as they arrive (one
+ * point of score resolution, typed arrays), then runs the method on the counts. It never keeps a lead, so a
+ * million leads cost no more memory than a thousand, beyond the id set used to catch duplicates.
+ */
+import type {
+    Band,
+    CalibrationResult,
+    CalibrationSettings,
+    Exclusion,
+    FineBand,
+    LeadRecord,
+    OpportunityRecord,
+    PathSummary,
+    Recommendation,
+    Scenario,
+    ScoreSource,
+    SegmentPolicy,
+    SegmentResult,
+    Trigger
+} from './types';
+import { wilson, mulberry32, poisson, quantile, histogramMedian, DAY_MS, toMs, addDays } from './stats';
+import {
+    STARTING_POINTS,
+    assignSegment,
+    bandsFromFine,
+    capacityThreshold,
+    findInflection,
+    findKnee,
+    rejectionTargetThreshold,
+    scenarioAt,
+    sqlTargetThresholdFine,
+    validateOverrides,
+    applyDecay
+} from './method';
+
+/** Receives opportunities, then leads, and returns the method's result for every segment. */
+export interface Calibrator {
+    /** Opportunities must be added before the leads that point at them (lead.opportunityId or opp.leadId). */
+    addOpportunity(o: OpportunityRecord): void;
+    /** Each lead is folded into counts at once and not retained. */
+    addLead(l: LeadRecord): void;
+    finish(): CalibrationResult;
+}
+
+const MAX_LISTED_EXCLUSIONS = 1000;
+const CLASSES = 16; // rejected | accepted<<1 | qualified<<2 | won<<3
+const MAX_DAYS = 3650;
+const MAX_HOURS = 24 * 90;
+
+/** Per-segment accumulator: arrays indexed by integer score, grown on demand. */
+class SegmentAccumulator {
+    cap = 128;
+    handedOff: Int32Array = new Int32Array(this.cap);
+    accepted: Int32Array = new Int32Array(this.cap);
+    rejected: Int32Array = new Int32Array(this.cap);
+    neverWorked: Int32Array = new Int32Array(this.cap);
+    qualified: Int32Array = new Int32Array(this.cap);
+    opportunities: Int32Array = new Int32Array(this.cap);
+    won: Int32Array = new Int32Array(this.cap);
+    pipeline: Float64Array = new Float64Array(this.cap);
+    wonAmount: Float64Array = new Float64Array(this.cap);
+    rHandedOff: Int32Array = new Int32Array(this.cap);
+    rAccepted: Int32Array = new Int32Array(this.cap);
+    rRejected: Int32Array = new Int32Array(this.cap);
+    rQualified: Int32Array = new Int32Array(this.cap);
+    rPipeline: Float64Array = new Float64Array(this.cap);
+    rWonAmount: Float64Array = new Float64Array(this.cap);
+    classes: Int32Array = new Int32Array(this.cap * CLASSES);
+    leads = 0;
+    total = { handedOff: 0, won: 0, rejected: 0, accepted: 0, qualified: 0 };
+    scoreSources: Record<ScoreSource, number> = { Snapshot: 0, History: 0, Current: 0 };
+    paths = new Map<string, { handedOff: number; qualified: number; won: number }>();
+    sources = new Map<string, { handedOff: number; qualified: number; won: number }>();
+    reasons = new Map<string, number>();
+    reasonsByBand = new Map<number, Map<string, number>>();
+    daysToSql: Int32Array = new Int32Array(MAX_DAYS + 1);
+    hoursToTouch: Int32Array = new Int32Array(MAX_HOURS + 1);
+    touched = 0;
+    overSla = 0;
+    cohorts = new Map<string, { handedOff: number; won90: number; won180: number }>();
+    /** Decided and rejected in the last 90 days and the 90 before; qualified/handed off in the last 30 and the 30 before. */
+    win = { rej90: 0, dec90: 0, rejPrev: 0, decPrev: 0, q30: 0, h30: 0, qPrev: 0, hPrev: 0 };
+    reviewFlagged = 0;
+    nurture = 0;
+    decayDrops = 0;
+
+    grow(score: number): void {
+        if (score < this.cap) return;
+        let cap = this.cap;
+        while (cap <= score) cap *= 2;
+        const g32 = (a: Int32Array, n = cap): Int32Array => {
+            const b = new Int32Array(n);
+            b.set(a);
+            return b;
+        };
+        const g64 = (a: Float64Array): Float64Array => {
+            const b = new Float64Array(cap);
+            b.set(a);
+            return b;
+        };
+        this.handedOff = g32(this.handedOff);
+        this.accepted = g32(this.accepted);
+        this.rejected = g32(this.rejected);
+        this.neverWorked = g32(this.neverWorked);
+        this.qualified = g32(this.qualified);
+        this.opportunities = g32(this.opportunities);
+        this.won = g32(this.won);
+        this.pipeline = g64(this.pipeline);
+        this.wonAmount = g64(this.wonAmount);
+        this.rHandedOff = g32(this.rHandedOff);
+        this.rAccepted = g32(this.rAccepted);
+        this.rRejected = g32(this.rRejected);
+        this.rQualified = g32(this.rQualified);
+        this.rPipeline = g64(this.rPipeline);
+        this.rWonAmount = g64(this.rWonAmount);
+        this.classes = g32(this.classes, cap * CLASSES);
+        this.cap = cap;
+    }
+
+    fine(): FineBand[] {
+        const out: FineBand[] = [];
+        for (let s = 0; s < this.cap; s++) {
+            if (this.handedOff[s] === 0) continue;
+            out.push({
+                score: s,
+                handedOff: this.handedOff[s],
+                accepted: this.accepted[s],
+                rejected: this.rejected[s],
+                neverWorked: this.neverWorked[s],
+                qualified: this.qualified[s],
+                opportunities: this.opportunities[s],
+                won: this.won[s],
+                pipelineAmount: this.pipeline[s],
+                wonAmount: this.wonAmount[s],
+                recent: {
+                    handedOff: this.rHandedOff[s],
+                    accepted: this.rAccepted[s],
+                    rejected: this.rRejected[s],
+                    qualified: this.rQualified[s],
+                    pipelineAmount: this.rPipeline[s],
+                    wonAmount: this.rWonAmount[s]
+                }
+            });
+        }
+        return out;
+    }
+}
+
+interface OppStore {
+    index: Map<string, number>;
+    byLead: Map<string, number>;
+    amount: number[];
+    won: Uint8Array;
+    closeMs: number[];
+    used: Uint8Array;
+    ids: string[];
+}
+
+/**
+ * Creates a streaming calibrator for the given policies (one per segment), settings and analysis date.
+ * Throws ConfigurationError when a segment has more than two overrides.
+ */
+export function createCalibrator(input: { policies: SegmentPolicy[]; settings: CalibrationSettings; asOf: string }): Calibrator {
+    const { policies, settings, asOf } = input;
+    for (const p of policies) validateOverrides(p.overrides, p.name);
+    const asOfMs = toMs(asOf.length === 10 ? `${asOf}T23:59:59Z` : asOf);
+    const lookbackStart = asOfMs - settings.lookbackMonths * 30.4375 * DAY_MS;
+    const windowStart = asOfMs - settings.scenarioWindowDays * DAY_MS;
+    const maxScore = settings.maxScore ?? 10000;
+    const policyByName = new Map(policies.map((p) => [p.name, p]));
+    const segments = new Map<string, SegmentAccumulator>(policies.map((p) => [p.name, new SegmentAccumulator()]));
+    const exclusions: Exclusion[] = [];
+    const exclusionCounts: Record<string, number> = {};
+    const seenLeads = new Set<string>();
+    let oppCap = 1024;
+    const opps: OppStore = {
+        index: new Map(),
+        byLead: new Map(),
+        amount: [],
+        won: new Uint8Array(oppCap),
+        closeMs: [],
+        used: new Uint8Array(oppCap),
+        ids: []
+    };
+
+    const exclude = (kind: 'lead' | 'opportunity', id: string | null, reason: string): void => {
+        exclusionCounts[reason] = (exclusionCounts[reason] ?? 0) + 1;
+        if (exclusions.length < MAX_LISTED_EXCLUSIONS) exclusions.push({ kind, id, reason });
+    };
+
+    function addOpportunity(o: OpportunityRecord): void {
+        if (!o || !o.id) return exclude('opportunity', null, 'opportunity without an id');
+        if (opps.index.has(o.id)) return exclude('opportunity', o.id, 'duplicate opportunity id');
+        const amount = o.amount === null || o.amount === undefined ? 0 : Number(o.amount);
+        if (!Number.isFinite(amount) || amount < 0) return exclude('opportunity', o.id, 'opportunity amount is not a non-negative number');
+        const i = opps.ids.length;
+        if (i >= oppCap) {
+            oppCap *= 2;
+            const w = new Uint8Array(oppCap);
+            w.set(opps.won);
+            opps.won = w;
+            const u = new Uint8Array(oppCap);
+            u.set(opps.used);
+            opps.used = u;
+        }
+        opps.ids.push(o.id);
+        opps.index.set(o.id, i);
+        if (o.leadId) opps.byLead.set(o.leadId, i);
+        opps.amount.push(amount);
+        opps.won[i] = o.isWon ? 1 : 0;
+        opps.closeMs.push(toMs(o.closeDate ?? null));
+    }
+
+    function addLead(l: LeadRecord): void {
+        if (!l || !l.id) return exclude('lead', null, 'lead without an id');
+        if (seenLeads.has(l.id)) return exclude('lead', l.id, 'duplicate lead id');
+        seenLeads.add(l.id);
+        const segment = assignSegment(l, settings.segmentRules);
+        if (!segment) return exclude('lead', l.id, 'no segment rule matches');
+        const acc = segments.get(segment);
+        if (!acc) return exclude('lead', l.id, `unknown segment ${segment}`);
+        // The opportunity link is resolved for every lead so that opportunities of unhanded leads are not orphans.
+        let oppIdx = -1;
+        if (l.opportunityId) {
+            oppIdx = opps.index.get(l.opportunityId) ?? -1;
+            if (oppIdx < 0) exclusionCounts['lead points at an unknown opportunity (kept, amount unknown)'] =
+                (exclusionCounts['lead points at an unknown opportunity (kept, amount unknown)'] ?? 0) + 1;
+        } else {
+            oppIdx = opps.byLead.get(l.id) ?? -1;
+        }
+        if (oppIdx >= 0) opps.used[oppIdx] = 1;
+        acc.leads++;
+        if (!l.handoffDate) return;
+        const handoffMs = toMs(l.handoffDate);
+        if (!Number.isFinite(handoffMs)) return exclude('lead', l.id, 'handoff date is not a date');
+        if (handoffMs > asOfMs) return exclude('lead', l.id, 'handed off after the analysis date');
+        if (handoffMs < lookbackStart) {
+            exclusionCounts['handed off before the lookback window'] = (exclusionCounts['handed off before the lookback window'] ?? 0) + 1;
+            return;
+        }
+        const raw = l.scoreAtHandoff;
+        if (raw === null || raw === undefined) return exclude('lead', l.id, 'no score at handoff');
+        const score = Number(raw);
+        if (!Number.isFinite(score)) return exclude('lead', l.id, 'score at handoff is not a number');
+        if (score < 0) return exclude('lead', l.id, 'negative score at handoff');
+        if (score > maxScore) return exclude('lead', l.id, `score at handoff above ${maxScore}`);
+        if (typeof l.accepted !== 'boolean' || typeof l.rejected !== 'boolean' || typeof l.qualified !== 'boolean') {
+            return exclude('lead', l.id, 'missing outcome (accepted, rejected or qualified)');
+        }
+        if (l.accepted && l.rejected) return exclude('lead', l.id, 'both accepted and rejected');
+
+        const s = Math.floor(score);
+        acc.grow(s);
+        const hasOpp = oppIdx >= 0 || !!l.opportunityId;
+        const won = oppIdx >= 0 && opps.won[oppIdx] === 1;
+        const amount = oppIdx >= 0 ? opps.amount[oppIdx] : 0;
+        const recent = handoffMs >= windowStart;
+        const firstTouchMs = toMs(l.firstTouchDate ?? null);
+        const neverWorked = !Number.isFinite(firstTouchMs) && asOfMs - handoffMs > settings.slaHours * 3_600_000 && !l.rejected && !l.accepted;
+
+        acc.handedOff[s]++;
+        acc.total.handedOff++;
+        if (l.accepted) {
+            acc.accepted[s]++;
+            acc.total.accepted++;
+        }
+        if (l.rejected) {
+            acc.rejected[s]++;
+            acc.total.rejected++;
+        }
+        if (neverWorked) acc.neverWorked[s]++;
+        if (l.qualified) {
+            acc.qualified[s]++;
+            acc.total.qualified++;
+        }
+        if (hasOpp) {
+            acc.opportunities[s]++;
+            acc.pipeline[s] += amount;
+        }
+        if (won) {
+            acc.won[s]++;
+            acc.total.won++;
+            acc.wonAmount[s] += amount;
+        }
+        const cls = (l.rejected ? 1 : 0) | (l.accepted ? 2 : 0) | (l.qualified ? 4 : 0) | (won ? 8 : 0);
+        acc.classes[s * CLASSES + cls]++;
+        if (recent) {
+            acc.rHandedOff[s]++;
+            if (l.accepted) acc.rAccepted[s]++;
+            if (l.rejected) acc.rRejected[s]++;
+            if (l.qualified) acc.rQualified[s]++;
+            if (hasOpp) acc.rPipeline[s] += amount;
+            if (won) acc.rWonAmount[s] += amount;
+        }
+        if (l.scoreSource) acc.scoreSources[l.scoreSource]++;
+
+        const policy = policyByName.get(segment)!;
+        const active = policy.activeThreshold;
+        const pathName = (l.overridePaths ?? []).length > 0 && (active === null || score < active) ? l.overridePaths![0] : 'Scored';
+        bump(acc.paths, pathName, l.qualified, won);
+        bump(acc.sources, l.leadSource || '(none)', l.qualified, won);
+
+        if (l.rejected) {
+            const reason = l.rejectionReason || '(no reason given)';
+            acc.reasons.set(reason, (acc.reasons.get(reason) ?? 0) + 1);
+            const bandFrom = Math.floor(s / settings.bandWidth) * settings.bandWidth;
+            let m = acc.reasonsByBand.get(bandFrom);
+            if (!m) acc.reasonsByBand.set(bandFrom, (m = new Map()));
+            m.set(reason, (m.get(reason) ?? 0) + 1);
+        }
+        if (l.qualified && l.qualifiedDate) {
+            const d = Math.round((toMs(l.qualifiedDate) - handoffMs) / DAY_MS);
+            if (d >= 0) acc.daysToSql[Math.min(d, MAX_DAYS)]++;
+        }
+        if (Number.isFinite(firstTouchMs)) {
+            const h = Math.max(0, Math.floor((firstTouchMs - handoffMs) / 3_600_000));
+            acc.hoursToTouch[Math.min(h, MAX_HOURS)]++;
+            acc.touched++;
+            if (h > settings.slaHours) acc.overSla++;
+        }
+        const month = new Date(handoffMs).toISOString().slice(0, 7);
+        let cohort = acc.cohorts.get(month);
+        if (!cohort) acc.cohorts.set(month, (cohort = { handedOff: 0, won90: 0, won180: 0 }));
+        cohort.handedOff++;
+        if (won && oppIdx >= 0) {
+            const days = (opps.closeMs[oppIdx] - handoffMs) / DAY_MS;
+            if (days <= 90) cohort.won90++;
+            if (days <= 180) cohort.won180++;
+        }
+        const age = (asOfMs - handoffMs) / DAY_MS;
+        if (!l.accepted && !l.rejected) {
+            // undecided leads count in neither rejection window
+        } else if (age <= 90) {
+            acc.win.dec90++;
+            if (l.rejected) acc.win.rej90++;
+        } else if (age <= 180) {
+            acc.win.decPrev++;
+            if (l.rejected) acc.win.rejPrev++;
+        }
+        if (age <= 30) {
+            acc.win.h30++;
+            if (l.qualified) acc.win.q30++;
+        } else if (age <= 60) {
+            acc.win.hPrev++;
+            if (l.qualified) acc.win.qPrev++;
+        }
+        const grade = (l.grade ?? '').trim().charAt(0).toUpperCase();
+        if (active !== null && grade === 'C' && score >= active) acc.reviewFlagged++;
+        if (grade === 'A' && !l.lastActivityDate && (l.currentScore ?? 0) === 0) acc.nurture++;
+        if (active !== null && settings.decay && typeof l.currentScore === 'number' && l.currentScore >= active) {
+            if (applyDecay(l.currentScore, l.lastActivityDate, asOf, settings.decay) < active) acc.decayDrops++;
+        }
+    }
+
+    function finish(): CalibrationResult {
+        for (let i = 0; i < opps.ids.length; i++) {
+            if (!opps.used[i]) exclude('opportunity', opps.ids[i], 'opportunity with no lead');
+        }
+        const results: SegmentResult[] = policies.map((p) =>
+            analyseSegment(p, segments.get(p.name)!, settings, asOf)
+        );
+        return { asOf, segments: results, exclusions, exclusionCounts };
+    }
+
+    return { addOpportunity, addLead, finish };
+}
+
+function bump(m: Map<string, { handedOff: number; qualified: number; won: number }>, key: string, q: boolean, w: boolean): void {
+    let e = m.get(key);
+    if (!e) m.set(key, (e = { handedOff: 0, qualified: 0, won: 0 }));
+    e.handedOff++;
+    if (q) e.qualified++;
+    if (w) e.won++;
+}
+
+/** Convenience over createCalibrator for records already in memory: opportunities first, then leads. */
+export function calibrate(input: {
+    leads: LeadRecord[];
+    opportunities: OpportunityRecord[];
+    policies: SegmentPolicy[];
+    settings: CalibrationSettings;
+    asOf: string;
+}): CalibrationResult {
+    const c = createCalibrator(input);
+    for (const o of input.opportunities) c.addOpportunity(o);
+    for (const l of input.leads) c.addLead(l);
+    return c.finish();
+}
+
+interface Candidates {
+    inflection: number | null;
+    rejectionTarget: number | null;
+    sqlTarget: number | null;
+    capacity: number | null;
+    value: number | null;
+}
+
+/**
+ * The recommendation rule (method item 6), on one-point counts:
+ * 1. start from the knee — the change-point of the win rate (`findKnee`), falling back to the band-level
+ *    won-deal inflection (`findInflection`) when the knee cannot be placed;
+ * 2. raise it to the lowest threshold whose leads at or above are rejected at most the target rate;
+ * 3. raise it to the lowest threshold whose leads at or above convert to SQL at the healthy floor;
+ * 4. raise it until the recent MQL volume fits the sales capacity, when one is set;
+ * 5. keep it within the observed scores.
+ * Each raise only ever moves the threshold up: every candidate is a floor that sales or the data sets.
+ */
+function candidatesFor(fine: FineBand[], bands: Band[], settings: CalibrationSettings, capacityPerMonth: number | null | undefined): Candidates {
+    const inflection = findKnee(fine) ?? findInflection(bands);
+    const rejectionTarget = rejectionTargetThreshold(fine, settings.targetRejectionRate);
+    const sqlTarget = sqlTargetThresholdFine(fine, settings.healthySqlRate.min);
+    const capacity = capacityThreshold(fine, capacityPerMonth, settings.scenarioWindowDays);
+    const floors = [inflection, rejectionTarget, sqlTarget, capacity].filter((v): v is number => v !== null);
+    let value = floors.length > 0 ? Math.max(...floors) : null;
+    if (value !== null && fine.length > 0) {
+        const lo = fine[0].score;
+        const hi = fine[fine.length - 1].score;
+        value = Math.min(Math.max(value, lo), hi);
+    }
+    return { inflection, rejectionTarget, sqlTarget, capacity, value };
+}
+
+/** Poisson bootstrap of the recommendation: resample each (score, outcome) cell, rerun the rule, 5th-95th pct. */
+function bootstrapRange(acc: SegmentAccumulator, settings: CalibrationSettings, capacity: number | null, seedOffset: number): [number, number] | null {
+    const rand = mulberry32(settings.seed + seedOffset);
+    const values: number[] = [];
+    const scores: number[] = [];
+    for (let s = 0; s < acc.cap; s++) if (acc.handedOff[s] > 0) scores.push(s);
+    for (let b = 0; b < settings.bootstrapSamples; b++) {
+        const fine: FineBand[] = [];
+        for (const s of scores) {
+            let h = 0;
+            let a = 0;
+            let r = 0;
+            let q = 0;
+            let w = 0;
+            for (let c = 0; c < CLASSES; c++) {
+                const n = acc.classes[s * CLASSES + c];
+                if (n === 0) continue;
+                const k = poisson(n, rand);
+                h += k;
+                if (c & 1) r += k;
+                if (c & 2) a += k;
+                if (c & 4) q += k;
+                if (c & 8) w += k;
+            }
+            if (h === 0) continue;
+            fine.push({
+                score: s, handedOff: h, accepted: a, rejected: r, neverWorked: 0, qualified: q, opportunities: 0, won: w,
+                pipelineAmount: 0, wonAmount: 0,
+                recent: { handedOff: 0, accepted: 0, rejected: 0, qualified: 0, pipelineAmount: 0, wonAmount: 0 }
+            });
+        }
+        const bands = bandsFromFine(fine, settings.bandWidth, settings.healthySqlRate);
+        const c = candidatesFor(fine, bands, settings, null);
+        if (c.value !== null) values.push(capacity !== null ? Math.max(c.value, capacity) : c.value);
+    }
+    const lo = quantile(values, 0.05);
+    const hi = quantile(values, 0.95);
+    return lo === null || hi === null ? null : [lo, hi];
+}
+
+function pct(x: number | null): string {
+    return x === null ? 'n/a' : `${Math.round(x * 100)}%`;
+}
+
+function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, settings: CalibrationSettings, asOf: string): SegmentResult {
+    const fine = acc.fine();
+    const bands = bandsFromFine(fine, settings.bandWidth, settings.healthySqlRate);
+    const active = policy.activeThreshold;
+    const window = settings.scenarioWindowDays;
+    const cands = candidatesFor(fine, bands, settings, policy.capacityPerMonth);
+
+    const triggers = detectTriggers({ policy, acc, fine, settings, asOf });
+    const blocking = triggers.filter((t) => t.severity !== 'info');
+    const sampleOk = acc.total.won >= settings.minWonDeals && acc.total.handedOff >= settings.minHandedOff;
+    const frozen = !!policy.frozenUntil && policy.frozenUntil > asOf && blocking.length === 0;
+
+    let threshold: number | null = null;
+    let reason: string;
+    let range: [number, number] | null = null;
+    if (!sampleOk) {
+        reason = 'insufficient-sample';
+    } else if (cands.value === null) {
+        reason = 'no-evidence';
+    } else {
+        range = bootstrapRange(acc, settings, cands.capacity, hashName(policy.name));
+        if (frozen) reason = 'frozen';
+        else if (active !== null && Math.abs(cands.value - active) < settings.minStep) reason = 'no-change';
+        else {
+            threshold = cands.value;
+            reason = 'recommended';
+        }
+    }
+    const at = cands.value !== null ? scenarioAt(fine, cands.value, window) : null;
+    const recommendation: Recommendation = {
+        threshold,
+        reason,
+        range,
+        rationale: rationaleFor({ policy, acc, bands, fine, cands, reason, settings, at }),
+        candidates: { inflection: cands.inflection, rejectionTarget: cands.rejectionTarget, sqlTarget: cands.sqlTarget, capacity: cands.capacity },
+        computed: cands.value,
+        startingPoint: sampleOk ? null : STARTING_POINTS[policy.name] ?? null,
+        expectedMqlsPerMonth: at ? at.mqlsPerMonth : null,
+        expectedRejectionRate: at ? at.rejectionRate : null
+    };
+
+    const scenarios: Scenario[] = [];
+    if (active !== null) {
+        scenarios.push(scenarioAt(fine, active - settings.scenarioDelta, window, `Active − ${settings.scenarioDelta}`));
+        scenarios.push(scenarioAt(fine, active, window, 'Active'));
+        scenarios.push(scenarioAt(fine, active + settings.scenarioDelta, window, `Active + ${settings.scenarioDelta}`));
+    }
+    if (cands.value !== null && cands.value !== active) scenarios.push(scenarioAt(fine, cands.value, window, 'Recommended'));
+
+    const paths: PathSummary[] = [...acc.paths.entries()].map(([path, v]) => ({
+        path,
+        handedOff: v.handedOff,
+        qualified: v.qualified,
+        won: v.won,
+        sqlRate: wilson(v.qualified, v.handedOff)
+    }));
+
+    return {
+        name: policy.name,
+        activeThreshold: active,
+        sample: {
+            leads: acc.leads,
+            handedOff: acc.total.handedOff,
+            won: acc.total.won,
+            rejected: acc.total.rejected,
+            scoreSources: { ...acc.scoreSources }
+        },
+        bands,
+        fineBands: fine,
+        inflection: cands.inflection,
+        recommendation,
+        scenarios,
+        triggers,
+        paths,
+        diagnostics: diagnosticsFor(acc, bands, settings, asOf, fine, active)
+    };
+}
+
+function hashName(name: string): number {
+    let h = 2166136261;
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+    return h >>> 0;
+}
+
+function rationaleFor(x: {
+    policy: SegmentPolicy;
+    acc: SegmentAccumulator;
+    bands: Band[];
+    fine: FineBand[];
+    cands: Candidates;
+    reason: string;
+    settings: CalibrationSettings;
+    at: Scenario | null;
+}): string {
+    const { acc, bands, cands, settings, policy } = x;
+    const parts: string[] = [];
+    if (x.reason === 'insufficient-sample') {
+        const sp = STARTING_POINTS[policy.name];
+        parts.push(
+            `Too little evidence: ${acc.total.handedOff} handed-off leads and ${acc.total.won} won deals, against a minimum of ${settings.minHandedOff} and ${settings.minWonDeals}.`
+        );
+        if (sp) parts.push(`The seeds' starting range for this kind of segment is ${sp[0]}-${sp[1]}; it is a starting point, not evidence.`);
+        return parts.join(' ');
+    }
+    if (cands.inflection !== null) {
+        const i = bands.findIndex((b) => b.from <= cands.inflection! && cands.inflection! < b.to);
+        if (i > 0) {
+            parts.push(
+                `Won deals climb from ${pct(bands[i - 1].wonShare)} to ${pct(bands[i].wonShare)} of the total at ${bands[i].from}; the win rate changes most sharply at ${cands.inflection}.`
+            );
+        } else parts.push(`The win rate changes most sharply at ${cands.inflection}.`);
+    }
+    if (cands.value !== null) {
+        let acc2 = 0;
+        let rej = 0;
+        let q = 0;
+        let h = 0;
+        let rejBelow = 0;
+        let rejTotal = 0;
+        for (const f of x.fine) {
+            rejTotal += f.rejected;
+            if (f.score >= cands.value) {
+                acc2 += f.accepted;
+                rej += f.rejected;
+                q += f.qualified;
+                h += f.handedOff;
+            } else rejBelow += f.rejected;
+        }
+        const rate = acc2 + rej > 0 ? rej / (acc2 + rej) : null;
+        parts.push(
+            `Leads at ${cands.value}+ were rejected ${pct(rate)} of the time against a ${pct(settings.targetRejectionRate)} target, and ${pct(h > 0 ? q / h : null)} became SQLs (healthy ${pct(settings.healthySqlRate.min)}-${pct(settings.healthySqlRate.max)}).`
+        );
+        if (rejTotal > 0) parts.push(`${pct(rejBelow / rejTotal)} of rejected leads scored below ${cands.value}.`);
+        if (cands.rejectionTarget !== null && cands.rejectionTarget === cands.value && cands.rejectionTarget !== cands.inflection)
+            parts.push(`The rejection target, not the inflection, sets the floor.`);
+        if (cands.capacity !== null && cands.capacity === cands.value) parts.push(`Sales capacity (${policy.capacityPerMonth} MQLs a month) sets the floor.`);
+    }
+    parts.push(`Based on ${acc.total.handedOff} handed-off leads and ${acc.total.won} won deals over ${settings.lookbackMonths} months.`);
+    if (x.reason === 'no-change') parts.push(`That is within ${settings.minStep} points of the active ${policy.activeThreshold}: no change proposed.`);
+    if (x.reason === 'frozen') parts.push(`The segment is frozen until ${policy.frozenUntil} and no review trigger fired: no proposal.`);
+    return parts.join(' ');
+}
+
+/** Review triggers (method item 10) and the diagnostics thresholds of item 9 that call for a review. */
+function detectTriggers(x: { policy: SegmentPolicy; acc: SegmentAccumulator; fine: FineBand[]; settings: CalibrationSettings; asOf: string }): Trigger[] {
+    const { policy, acc, fine, settings, asOf } = x;
+    const out: Trigger[] = [];
+    const active = policy.activeThreshold;
+    const w = acc.win;
+    if (w.dec90 >= 30 && w.decPrev >= 30) {
+        const now = w.rej90 / w.dec90;
+        const before = w.rejPrev / w.decPrev;
+        if (now - before >= 0.1)
+            out.push({ code: 'REJECTION_RATE_SPIKE', severity: 'critical', message: `Rejection rate rose from ${pct(before)} to ${pct(now)} over the last 90 days (+${Math.round((now - before) * 100)} points).` });
+    }
+    if (w.h30 >= 30 && w.hPrev >= 30) {
+        const now = w.q30 / w.h30;
+        const before = w.qPrev / w.hPrev;
+        if (Math.abs(now - before) > 0.05)
+            out.push({ code: 'SQL_RATE_SHIFT', severity: 'warning', message: `MQL→SQL moved from ${pct(before)} to ${pct(now)} in the last month.` });
+    }
+    if (active === null && acc.total.handedOff > 0)
+        out.push({ code: 'NO_ACTIVE_THRESHOLD', severity: 'warning', message: `${acc.total.handedOff} leads were handed off but the segment has no active threshold.` });
+    const hist = policy.thresholdHistory ?? [];
+    if (hist.length >= 2) {
+        const last = hist[hist.length - 1];
+        const prev = hist[hist.length - 2];
+        const quarterAgo = addDays(asOf, -91);
+        if (last.threshold < prev.threshold && last.changedOn.slice(0, 10) >= quarterAgo)
+            out.push({ code: 'THRESHOLD_COMPRESSION', severity: 'critical', message: `The active threshold was lowered from ${prev.threshold} to ${last.threshold} on ${last.changedOn.slice(0, 10)}, within a quarter.` });
+    }
+    if (active !== null) {
+        let justAbove = 0;
+        let nextAbove = 0;
+        for (const f of fine) {
+            if (f.score >= active && f.score < active + 3) justAbove += f.recent.handedOff;
+            else if (f.score >= active + 3 && f.score < active + 6) nextAbove += f.recent.handedOff;
+        }
+        if (justAbove >= 20 && justAbove >= 2 * Math.max(nextAbove, 1))
+            out.push({ code: 'SCORE_BUNCHING', severity: 'warning', message: `${justAbove} recent handoffs scored just above the threshold (${active}-${active + 2}) against ${nextAbove} in the next three points: scores may be nudged over the line.` });
+        const s = scenarioAt(fine, active, settings.scenarioWindowDays);
+        if (s.rejectionRate !== null && s.accepted + Math.round(s.rejectionRate * s.mqls) >= 30 && s.rejectionRate > 0.35)
+            out.push({ code: 'REJECTION_RATE_HIGH', severity: 'critical', message: `Sales rejected ${pct(s.rejectionRate)} of the last 90 days' MQLs at ${active} (above 35% is a strong signal).` });
+        if (s.mqls >= 30) {
+            const sql = s.sqls / s.mqls;
+            if (sql < settings.healthySqlRate.min || sql > settings.healthySqlRate.max)
+                out.push({ code: 'SQL_RATE_OUT_OF_RANGE', severity: 'info', message: `MQL→SQL at ${active} is ${pct(sql)}, outside the healthy ${pct(settings.healthySqlRate.min)}-${pct(settings.healthySqlRate.max)}.` });
+        }
+    }
+    if (policy.lastCalibratedOn && policy.lastCalibratedOn.slice(0, 10) < addDays(asOf, -91))
+        out.push({ code: 'CALIBRATION_STALE', severity: 'warning', message: `Last calibrated on ${policy.lastCalibratedOn.slice(0, 10)}, more than a quarter ago.` });
+    const rejections = acc.total.rejected;
+    if (rejections >= 20) {
+        for (const [reason, n] of acc.reasons) {
+            if (n / rejections > 0.4)
+                out.push({ code: 'REJECTION_REASON_DOMINANT', severity: 'warning', message: `"${reason}" accounts for ${pct(n / rejections)} of rejections: the likely miscalibration.` });
+        }
+    }
+    return out;
+}
+
+function diagnosticsFor(acc: SegmentAccumulator, bands: Band[], settings: CalibrationSettings, asOf: string, fine: FineBand[], active: number | null): Record<string, unknown> {
+    const sqlRate = acc.total.handedOff > 0 ? acc.total.qualified / acc.total.handedOff : null;
+    const decided = acc.total.accepted + acc.total.rejected;
+    const asOfMs = toMs(asOf);
+    const cohorts = [...acc.cohorts.entries()]
+        .sort((a, b) => a[0].localeCompare(b[0]))
+        .map(([month, c]) => {
+            const start = toMs(`${month}-01`);
+            const age = (asOfMs - start) / DAY_MS;
+            return {
+                month,
+                handedOff: c.handedOff,
+                wonRate90: age >= 120 ? wilson(c.won90, c.handedOff) : null,
+                wonRate180: age >= 210 ? wilson(c.won180, c.handedOff) : null
+            };
+        });
+    return {
+        sqlRate: wilson(acc.total.qualified, acc.total.handedOff),
+        sqlRateHealthy: sqlRate === null ? null : sqlRate >= settings.healthySqlRate.min && sqlRate <= settings.healthySqlRate.max,
+        rejectionRate: wilson(acc.total.rejected, decided),
+        leadSources: [...acc.sources.entries()]
+            .map(([source, v]) => ({ source, handedOff: v.handedOff, qualified: v.qualified, won: v.won, sqlRate: wilson(v.qualified, v.handedOff) }))
+            .sort((a, b) => b.handedOff - a.handedOff),
+        rejectionReasons: [...acc.reasons.entries()].map(([reason, count]) => ({ reason, count, share: count / Math.max(1, acc.total.rejected) })).sort((a, b) => b.count - a.count),
+        rejectionReasonsByBand: [...acc.reasonsByBand.entries()]
+            .sort((a, b) => a[0] - b[0])
+            .map(([from, m]) => ({ from, to: from + settings.bandWidth, reasons: Object.fromEntries(m) })),
+        medianDaysToSql: histogramMedian(acc.daysToSql),
+        medianHoursToFirstTouch: histogramMedian(acc.hoursToTouch),
+        shareOverSla: acc.touched > 0 ? acc.overSla / acc.touched : null,
+        neverWorked: bands.reduce((s, b) => s + b.neverWorked, 0),
+        cohorts,
+        reviewFlaggedGradeC: acc.reviewFlagged,
+        nurtureGradeANoActivity: acc.nurture,
+        decayDropsBelowThreshold: active === null ? null : acc.decayDrops,
+        observedScoreRange: fine.length > 0 ? [fine[0].score, fine[fine.length - 1].score] : null
+    };
+}
