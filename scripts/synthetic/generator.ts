@@ -82,7 +82,7 @@ function pick<T>(items: readonly T[], r: number): T {
 }
 
 function iso(ms: number): string {
-    return new Date(ms).toISOString().replace('Z', '+0000').replace(/\.\d{3}/, '.000');
+    return `${new Date(ms).toISOString().slice(0, 19)}.000+0000`;
 }
 
 /**

@@ -319,7 +319,7 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
             acc.touched++;
             if (h > settings.slaHours) acc.overSla++;
         }
-        const month = new Date(handoffMs).toISOString().slice(0, 7);
+        const month = monthOf(handoffMs);
         let cohort = acc.cohorts.get(month);
         if (!cohort) acc.cohorts.set(month, (cohort = { handedOff: 0, won90: 0, won180: 0 }));
         cohort.handedOff++;
@@ -520,7 +520,7 @@ function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, settings
         qualified: v.qualified,
         won: v.won,
         sqlRate: wilson(v.qualified, v.handedOff)
-    }));
+    })).sort(byCountThenName((p) => p.handedOff, (p) => p.path));
 
     return {
         name: policy.name,
@@ -541,6 +541,23 @@ function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, settings
         paths,
         diagnostics: diagnosticsFor(acc, bands, settings, asOf, fine, active)
     };
+}
+
+const monthCache = new Map<number, string>();
+/** 'YYYY-MM' of an epoch time, cached per day (the toISOString call is costly a million times over). */
+function monthOf(ms: number): string {
+    const day = Math.floor(ms / DAY_MS);
+    let m = monthCache.get(day);
+    if (m === undefined) {
+        m = new Date(day * DAY_MS).toISOString().slice(0, 7);
+        if (monthCache.size < 100_000) monthCache.set(day, m);
+    }
+    return m;
+}
+
+/** Orders by a count, largest first, then by name, so that results never depend on the order of the input. */
+function byCountThenName<T>(count: (x: T) => number, name: (x: T) => string): (a: T, b: T) => number {
+    return (a, b) => count(b) - count(a) || name(a).localeCompare(name(b));
 }
 
 function hashName(name: string): number {
@@ -688,11 +705,13 @@ function diagnosticsFor(acc: SegmentAccumulator, bands: Band[], settings: Calibr
         rejectionRate: wilson(acc.total.rejected, decided),
         leadSources: [...acc.sources.entries()]
             .map(([source, v]) => ({ source, handedOff: v.handedOff, qualified: v.qualified, won: v.won, sqlRate: wilson(v.qualified, v.handedOff) }))
-            .sort((a, b) => b.handedOff - a.handedOff),
-        rejectionReasons: [...acc.reasons.entries()].map(([reason, count]) => ({ reason, count, share: count / Math.max(1, acc.total.rejected) })).sort((a, b) => b.count - a.count),
+            .sort(byCountThenName((x) => x.handedOff, (x) => x.source)),
+        rejectionReasons: [...acc.reasons.entries()]
+            .map(([reason, count]) => ({ reason, count, share: count / Math.max(1, acc.total.rejected) }))
+            .sort(byCountThenName((x) => x.count, (x) => x.reason)),
         rejectionReasonsByBand: [...acc.reasonsByBand.entries()]
             .sort((a, b) => a[0] - b[0])
-            .map(([from, m]) => ({ from, to: from + settings.bandWidth, reasons: Object.fromEntries(m) })),
+            .map(([from, m]) => ({ from, to: from + settings.bandWidth, reasons: Object.fromEntries([...m.entries()].sort((a, b) => a[0].localeCompare(b[0]))) })),
         medianDaysToSql: histogramMedian(acc.daysToSql),
         medianHoursToFirstTouch: histogramMedian(acc.hoursToTouch),
         shareOverSla: acc.touched > 0 ? acc.overSla / acc.touched : null,

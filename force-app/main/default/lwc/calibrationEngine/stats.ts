@@ -80,12 +80,54 @@ export function histogramMedian(hist: ArrayLike<number>): number | null {
 /** Milliseconds in a day. */
 export const DAY_MS = 86_400_000;
 
-/** Parses an ISO date or date-time to epoch milliseconds; NaN for null, empty or unparseable input. */
+/**
+ * Parses an ISO date or date-time to epoch milliseconds; NaN for null, empty or unparseable input.
+ * The shapes Salesforce writes (`2024-01-02`, `2024-01-02T03:04:05.000+0000`, `...Z`) take a fast path that
+ * reads the digits directly (Date.parse is the hot spot at a million leads); anything else goes to Date.parse.
+ */
 export function toMs(value: string | null | undefined): number {
     if (!value) return NaN;
-    // Salesforce writes +0000 offsets, which Date.parse does not read everywhere: normalise to +00:00.
+    const n = value.length;
+    if (n >= 10 && value.charCodeAt(4) === 45 && value.charCodeAt(7) === 45) {
+        const y = digits(value, 0, 4);
+        const mo = digits(value, 5, 2);
+        const d = digits(value, 8, 2);
+        if (mo < 1 || mo > 12 || d < 1 || d > 31) return NaN;
+        if (n === 10) return y >= 0 ? Date.UTC(y, mo - 1, d) : NaN;
+        if (n >= 19 && value.charCodeAt(10) === 84) {
+            let i = 19;
+            let ms = 0;
+            if (i < n && value.charCodeAt(i) === 46) {
+                let scale = 100;
+                for (i = 20; i < n; i++) {
+                    const c = value.charCodeAt(i) - 48;
+                    if (c < 0 || c > 9) break;
+                    ms += c * scale;
+                    scale /= 10;
+                }
+            }
+            const zone = i === n ? '' : value.slice(i);
+            if (zone === '' || zone === 'Z' || zone === '+0000' || zone === '+00:00' || zone === '-0000' || zone === '-00:00') {
+                const h = digits(value, 11, 2);
+                const mi = digits(value, 14, 2);
+                const se = digits(value, 17, 2);
+                if (y >= 0 && h >= 0 && h < 24 && mi >= 0 && se >= 0) return Date.UTC(y, mo - 1, d, h, mi, se, Math.round(ms));
+            }
+        }
+    }
+    // Other offsets: Date.parse reads +hh:mm everywhere, +hhmm not.
     const v = /[+-]\d{4}$/.test(value) ? `${value.slice(0, -2)}:${value.slice(-2)}` : value;
     return Date.parse(v);
+}
+
+function digits(s: string, at: number, len: number): number {
+    let v = 0;
+    for (let i = at; i < at + len; i++) {
+        const c = s.charCodeAt(i) - 48;
+        if (c < 0 || c > 9) return -1;
+        v = v * 10 + c;
+    }
+    return v;
 }
 
 /** Adds whole days to an ISO date (YYYY-MM-DD) and returns an ISO date. */

@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateOrg, demoOrgSpec } from '../../scripts/synthetic/generator';
+import { calibrate, scenarioAt, defaultSettings } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+
+const spec = { ...demoOrgSpec(), snapshotShare: 1 };
+const org = generateOrg(spec);
+const settings = { ...defaultSettings(), bootstrapSamples: 30 };
+const result = calibrate({ ...org, settings, asOf: org.asOf });
+
+test('scenario figures equal counts computed directly from the leads of the last 90 days', () => {
+    const smb = result.segments.find((s) => s.name === 'SMB_Inbound')!;
+    const windowStart = Date.parse('2026-10-31T23:59:59Z') - 90 * 86_400_000;
+    const opp = new Map(org.opportunities.map((o) => [o.id, o]));
+    for (const threshold of [35, 50, 65, 80]) {
+        const leads = org.leads.filter(
+            (l) => l.segment === 'SMB_Inbound' && l.handoffDate && Date.parse(l.handoffDate.replace('+0000', 'Z')) >= windowStart && l.scoreAtHandoff! >= threshold
+        );
+        const rejected = leads.filter((l) => l.rejected).length;
+        const accepted = leads.filter((l) => l.accepted).length;
+        const s = scenarioAt(smb.fineBands, threshold, 90);
+        assert.equal(s.mqls, leads.length, `mqls at ${threshold}`);
+        assert.equal(s.accepted, accepted);
+        assert.equal(s.rejectionRate, rejected / (accepted + rejected));
+        assert.equal(s.sqls, leads.filter((l) => l.qualified).length);
+        assert.equal(s.pipelineAmount, leads.reduce((t, l) => t + (l.opportunityId ? opp.get(l.opportunityId)!.amount! : 0), 0));
+        assert.equal(s.wonAmount, leads.reduce((t, l) => t + (l.opportunityId && opp.get(l.opportunityId)!.isWon ? opp.get(l.opportunityId)!.amount! : 0), 0));
+        assert.equal(s.mqlsPerMonth, Math.round((leads.length / (90 / 30.4375)) * 10) / 10);
+    }
+});
+
+test("the job's scenarios are the active threshold and ±15, built by the same function as the slider", () => {
+    const smb = result.segments.find((s) => s.name === 'SMB_Inbound')!;
+    assert.deepEqual(smb.scenarios.map((s) => s.threshold), [35, 50, 65, 65]);
+    assert.deepEqual(smb.scenarios.map((s) => s.label), ['Active − 15', 'Active', 'Active + 15', 'Recommended']);
+    assert.deepEqual(smb.scenarios[1], scenarioAt(smb.fineBands, 50, 90, 'Active'));
+    // Below the lowest handed-off score the figures are extrapolated, not observed.
+    assert.equal(scenarioAt(smb.fineBands, -5, 90).extrapolated, true);
+    assert.equal(smb.scenarios[1].extrapolated, false);
+});
+
+test('the demo org gives its documented known answer', () => {
+    const byName = Object.fromEntries(result.segments.map((s) => [s.name, s.recommendation]));
+    assert.equal(byName.SMB_Inbound.threshold, 65);
+    assert.equal(byName.Enterprise_Inbound.threshold, 48);
+    assert.equal(byName.Outbound_Assisted.threshold, null);
+    assert.equal(byName.Outbound_Assisted.reason, 'no-change');
+    assert.equal(byName.Expansion.reason, 'insufficient-sample');
+    assert.deepEqual(byName.Expansion.startingPoint, [25, 40]);
+    assert.match(byName.SMB_Inbound.rationale, /Leads at 65\+ were rejected \d+% of the time against a 15% target/);
+});
