@@ -160,7 +160,7 @@ export function generateOrg(spec: OrgSpec): SyntheticOrg {
                 } else if (r < 0.93) {
                     lead.accepted = true;
                 }
-                if (lead.rejected || lead.accepted || rand() < 0.5) {
+                if (lead.rejected || lead.accepted) {
                     lead.firstTouchDate = iso(handoffMs + rand() * rand() * 72 * 3_600_000);
                 }
                 if (lead.accepted && rand() < Math.min(0.95, (high ? 0.55 : 0.22) * boost)) {

@@ -1,0 +1,125 @@
+/**
+ * One run of the calibration job: settings → source → engine → reports and writes. Data flows one way; nothing
+ * here computes a rate. Org reads and writes live in scripts/salesforce/, offline outputs in scripts/output/.
+ */
+import path from 'node:path';
+import { createCalibrator, type SegmentPolicy } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import { readSettingsFile, resolveSettings, DEFAULT_SEGMENTS, type JobSettings, type SettingsFile } from '../config/settings';
+import type { CalibrationSource } from '../sources/types';
+import { CsvSource } from '../sources/csv';
+import { DemoSource, DEMO_SCORE_FIELD } from '../sources/demo';
+import { checkOutDir, OutputFolder } from '../output/outDir';
+import { metadataFolder } from '../output/metadataFolder';
+import { renderBandChart } from '../report/chart';
+import { renderHtml, renderMarkdown, type JobResult } from '../report/report';
+import { UsageError } from '../errors';
+
+export interface RunOptions {
+    source: 'demo' | 'csv' | 'org';
+    leads?: string;
+    opportunities?: string;
+    leadHistory?: string;
+    targetOrg?: string;
+    config?: string;
+    asOf?: string;
+    out: string;
+    dryRun: boolean;
+    stamp: boolean;
+    repoRoot: string;
+    onProgress?: (step: string, done: number, total?: number) => void;
+    /** The org side (scripts/salesforce), injected so that offline runs never load jsforce. */
+    org?: OrgSide;
+}
+
+/** What the org side provides: a source bound to a connection, and the writes. */
+export interface OrgSide {
+    open(targetOrg: string | undefined, base: JobSettings, override: SettingsFile | undefined): Promise<{
+        source: CalibrationSource;
+        settings: JobSettings;
+        write(result: JobResult, policies: SegmentPolicy[], opts: { dryRun: boolean; stamp: boolean }): Promise<JobResult['writes']>;
+        close(): Promise<void>;
+    }>;
+}
+
+function today(): string {
+    return new Date().toISOString().slice(0, 10);
+}
+
+/** Runs the job and returns its result; throws a CalibrationJobError subclass on bad input, before any write. */
+export async function runJob(o: RunOptions): Promise<JobResult> {
+    const out = checkOutDir(o.out, o.repoRoot);
+    if (o.asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.asOf)) throw new UsageError(`--as-of ${o.asOf}: expected a date YYYY-MM-DD`);
+    const fileSettings = o.config ? readSettingsFile(o.config) : undefined;
+    let settings = resolveSettings(fileSettings);
+    let source: CalibrationSource;
+    let org: Awaited<ReturnType<OrgSide['open']>> | null = null;
+    if (o.source === 'demo') {
+        settings = resolveSettings({ scoreField: DEMO_SCORE_FIELD }, fileSettings);
+        source = new DemoSource();
+    } else if (o.source === 'csv') {
+        const policies = settings.policies.length > 0 ? settings.policies : DEFAULT_SEGMENTS.map((name) => ({ name, activeThreshold: null }));
+        source = new CsvSource({ leads: o.leads!, opportunities: o.opportunities!, leadHistory: o.leadHistory }, settings, policies);
+    } else {
+        if (!o.org) throw new UsageError('--target-org: the org side is not available');
+        org = await o.org.open(o.targetOrg, settings, fileSettings);
+        settings = org.settings;
+        source = org.source;
+    }
+    try {
+        const loaded = await source.loadPolicies();
+        // Offline sources take active thresholds from the settings file's segments when it names them.
+        const policies = o.source === 'demo' && settings.policies.length > 0 ? settings.policies : loaded.policies;
+        const asOf = o.asOf ?? (o.source === 'demo' ? '2026-10-31' : today());
+        const calibrator = createCalibrator({ policies, settings: settings.engine, asOf });
+        const t0 = performance.now();
+        const streamed = await source.stream(calibrator, { asOf, settings: settings.engine, scoreField: settings.scoreField, onProgress: o.onProgress });
+        const t1 = performance.now();
+        const calibration = calibrator.finish();
+        const t2 = performance.now();
+        const e = settings.engine;
+        const result: JobResult = {
+            asOf,
+            source: { kind: source.kind, label: source.label },
+            generatedAt: new Date().toISOString(),
+            settings: {
+                bandWidth: e.bandWidth,
+                lookbackMonths: e.lookbackMonths,
+                targetRejectionRate: e.targetRejectionRate,
+                healthySqlRate: e.healthySqlRate,
+                minWonDeals: e.minWonDeals,
+                minHandedOff: e.minHandedOff,
+                minStep: e.minStep,
+                scenarioDelta: e.scenarioDelta,
+                scenarioWindowDays: e.scenarioWindowDays
+            },
+            read: { leads: streamed.leads, opportunities: streamed.opportunities, historyRows: streamed.historyRows, scoreSources: streamed.scoreSources },
+            segments: calibration.segments,
+            exclusions: calibration.exclusions,
+            exclusionCounts: calibration.exclusionCounts,
+            writes: { mode: 'none', summary: 'Nothing written yet.' },
+            timings: { ...streamed.timings, read: (t1 - t0) / 1000, engine: (t2 - t1) / 1000 }
+        };
+        const t3 = performance.now();
+        if (org) {
+            result.writes = await org.write(result, policies, { dryRun: o.dryRun, stamp: o.stamp });
+        } else {
+            result.writes = {
+                mode: 'folder',
+                summary: `Offline source: recommendations written as a deployable metadata folder (${path.join(path.basename(out), 'metadata')}); see metadata/DEPLOY.md. Nothing was written to an org.`
+            };
+        }
+        result.timings.writes = (performance.now() - t3) / 1000;
+        const folder = new OutputFolder(out);
+        folder.add('result.json', `${JSON.stringify({ status: 0, result }, null, 2)}\n`);
+        folder.add('report.md', renderMarkdown(result));
+        folder.add('report.html', renderHtml(result));
+        for (const s of result.segments) {
+            folder.add(`charts/${s.name}.svg`, renderBandChart({ segment: s.name, bands: s.bands, activeThreshold: s.activeThreshold, recommendedThreshold: s.recommendation.threshold ?? s.recommendation.computed }));
+        }
+        if (!org) for (const [rel, content] of Object.entries(metadataFolder(result.segments, policies, result.generatedAt))) folder.add(`metadata/${rel}`, content);
+        folder.commit();
+        return result;
+    } finally {
+        await org?.close();
+    }
+}

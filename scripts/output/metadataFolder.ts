@@ -1,0 +1,84 @@
+/**
+ * For offline sources (CSV, demo): the recommendations as a deployable metadata folder (Metadata API format),
+ * with a note on how to deploy it. The job cannot read the org's records here, so each record carries the
+ * active threshold the source reported, unchanged, next to the recommendation fields: a CustomMetadata deploy
+ * replaces the whole record.
+ */
+import type { SegmentResult, SegmentPolicy } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+
+type Value = { field: string; type: 'xsd:double' | 'xsd:string' | 'xsd:dateTime' | 'xsd:date'; value: string | number | null };
+
+function xmlEscape(s: string): string {
+    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function valueXml(v: Value): string {
+    if (v.value === null) return `    <values>\n        <field>${v.field}</field>\n        <value xsi:nil="true"/>\n    </values>`;
+    return `    <values>\n        <field>${v.field}</field>\n        <value xsi:type="${v.type}">${xmlEscape(String(v.value))}</value>\n    </values>`;
+}
+
+/** The recommendation fields the job owns, for one segment (shared with the org writer's allow-list). */
+export function recommendationValues(s: SegmentResult, runAt: string): Value[] {
+    const r = s.recommendation;
+    const proposing = r.threshold !== null;
+    return [
+        { field: 'Recommended_Threshold__c', type: 'xsd:double', value: r.threshold ?? r.computed },
+        { field: 'Recommended_Low__c', type: 'xsd:double', value: r.range ? r.range[0] : null },
+        { field: 'Recommended_High__c', type: 'xsd:double', value: r.range ? r.range[1] : null },
+        { field: 'Recommendation_Status__c', type: 'xsd:string', value: proposing ? 'Pending review' : 'Held' },
+        { field: 'Recommendation_Reason__c', type: 'xsd:string', value: r.reason },
+        { field: 'Rationale__c', type: 'xsd:string', value: r.rationale },
+        { field: 'Recommended_On__c', type: 'xsd:dateTime', value: runAt },
+        { field: 'Sample_Size__c', type: 'xsd:double', value: s.sample.handedOff },
+        { field: 'Expected_MQLs_Per_Month__c', type: 'xsd:double', value: r.expectedMqlsPerMonth },
+        { field: 'Expected_Rejection_Rate__c', type: 'xsd:double', value: r.expectedRejectionRate === null ? null : Math.round(r.expectedRejectionRate * 1000) / 10 }
+    ];
+}
+
+/** Files of the folder, keyed by path relative to it. */
+export function metadataFolder(segments: SegmentResult[], policies: SegmentPolicy[], runAt: string): Record<string, string> {
+    const files: Record<string, string> = {};
+    const members: string[] = [];
+    for (const s of segments) {
+        const policy = policies.find((p) => p.name === s.name);
+        const values: Value[] = [{ field: 'Active_Threshold__c', type: 'xsd:double', value: policy?.activeThreshold ?? null }, ...recommendationValues(s, runAt)];
+        const member = `MQL_Threshold.${s.name}`;
+        members.push(member);
+        files[`customMetadata/${member}.md`] = `<?xml version="1.0" encoding="UTF-8"?>
+<CustomMetadata xmlns="http://soap.sforce.com/2006/04/metadata" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">
+    <label>${xmlEscape(s.name.replace(/_/g, ' '))}</label>
+    <protected>false</protected>
+${values.map(valueXml).join('\n')}
+</CustomMetadata>
+`;
+    }
+    files['package.xml'] = `<?xml version="1.0" encoding="UTF-8"?>
+<Package xmlns="http://soap.sforce.com/2006/04/metadata">
+    <types>
+${members.map((m) => `        <members>${m}</members>`).join('\n')}
+        <name>CustomMetadata</name>
+    </types>
+    <version>62.0</version>
+</Package>
+`;
+    files['DEPLOY.md'] = `# Deploying these recommendations
+
+This folder holds the calibration job's recommendations as \`MQL_Threshold__mdt\` records in Metadata API format.
+They were computed from offline data (CSV exports or the demo org), so the job could not read the org's records.
+
+**A custom metadata deploy replaces whole records.** Each record here carries the active threshold the job was
+given (\`Active_Threshold__c\`, unchanged) and the recommendation fields; fields not listed here (segment rules,
+overrides, review conditions, capacity) would be cleared. Compare with the org first:
+
+    sf project retrieve start --metadata CustomMetadata:MQL_Threshold.SMB_Inbound --target-org <alias>
+
+Then deploy (a check-only run first):
+
+    sf project deploy start --metadata-dir metadata --target-org <alias> --dry-run
+    sf project deploy start --metadata-dir metadata --target-org <alias>
+
+Running the job with \`--target-org\` instead writes only the recommendation fields and keeps every other field as
+the org has it. Either way the active threshold is an admin's to change.
+`;
+    return files;
+}

@@ -1,0 +1,264 @@
+/**
+ * Salesforce-shaped rows (API field names as keys, every value a string, as Bulk API 2.0 CSV and Data Loader give
+ * them; empty = null) to the engine's records, and back. The CSV source, the org source and the demo all map
+ * through here, so the demo exercises exactly the mapping real data does.
+ */
+import {
+    assignSegment,
+    matchesRule,
+    type LeadRecord,
+    type OpportunityRecord,
+    type OverrideRule,
+    type ScoreSource,
+    type SegmentRule
+} from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import type { ScoreHistoryRow } from '../synthetic/generator';
+import { RowError } from '../errors';
+
+export type Row = Record<string, string | undefined>;
+
+/** What the mapping needs to know about the org: field names, statuses, segment and override rules. */
+export interface MappingContext {
+    scoreField: string;
+    gradeField: string | null;
+    statuses: { open: string[]; handoff: string[]; accepted: string[]; rejected: string[]; qualified: string[] };
+    segmentRules: SegmentRule[];
+    overridesBySegment: Map<string, OverrideRule[]>;
+}
+
+/** Lead columns the job reads, the required ones first. */
+export function LEAD_FIELDS(ctx: Pick<MappingContext, 'scoreField' | 'gradeField'> & { extra?: string[] }): { required: string[]; optional: string[] } {
+    const optional = [
+        'ConvertedDate',
+        'ConvertedOpportunityId',
+        'LeadSource',
+        'NumberOfEmployees',
+        'Score_At_Handoff__c',
+        'Handoff_Score_Source__c',
+        'Rejection_Reason__c',
+        'First_Touch_Date__c',
+        'MQL_Pilot_Group__c',
+        'MQL_Segment__c',
+        'Existing_Customer__c',
+        'Outbound_Assisted__c',
+        'LastActivityDate'
+    ];
+    if (ctx.gradeField) optional.push(ctx.gradeField);
+    for (const f of ctx.extra ?? []) if (!optional.includes(f)) optional.push(f);
+    return { required: ['Id', 'Status', 'CreatedDate', 'IsConverted', 'Handoff_Date__c', ctx.scoreField], optional };
+}
+
+/** Opportunity columns the job reads. */
+export const OPPORTUNITY_FIELDS = { required: ['Id', 'Amount', 'IsWon', 'IsClosed', 'CloseDate'], optional: ['CreatedDate'] };
+
+/** LeadHistory columns the job reads. */
+export const HISTORY_FIELDS = { required: ['LeadId', 'Field', 'NewValue', 'CreatedDate'], optional: ['OldValue'] };
+
+function text(row: Row, field: string): string | null {
+    const v = row[field];
+    return v === undefined || v === '' ? null : v;
+}
+
+function bool(row: Row, field: string): boolean {
+    const v = text(row, field);
+    if (v === null) return false;
+    const l = v.toLowerCase();
+    if (l === 'true' || l === '1') return true;
+    if (l === 'false' || l === '0') return false;
+    throw new RowError(field, `expected true or false, got "${v}"`);
+}
+
+function num(row: Row, field: string): number | null {
+    const v = text(row, field);
+    if (v === null) return null;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new RowError(field, `expected a number, got "${v}"`);
+    return n;
+}
+
+function typed(v: string | null): string | number | boolean | null {
+    if (v === null) return null;
+    if (v === 'true' || v === 'false') return v === 'true';
+    const n = Number(v);
+    return v.trim() !== '' && Number.isFinite(n) ? n : v;
+}
+
+/** The fields segment and override rules read, which must be kept as lead attributes. */
+export function ruleFields(ctx: Pick<MappingContext, 'segmentRules' | 'overridesBySegment'>): string[] {
+    const fields = new Set<string>(['NumberOfEmployees', 'Existing_Customer__c', 'Outbound_Assisted__c']);
+    for (const r of ctx.segmentRules) if (r.field) fields.add(r.field);
+    for (const list of ctx.overridesBySegment.values()) for (const o of list) fields.add(o.field);
+    return [...fields];
+}
+
+/**
+ * Maps one Lead row. Handed off: Handoff_Date__c set, or converted, or in a handoff status. Rejected:
+ * Rejection_Reason__c set or a rejected status. Qualified: IsConverted or a qualified status. Accepted: handed
+ * off, not rejected, and worked (First_Touch_Date__c) or converted, or in an accepted status. The score at
+ * handoff is the snapshot when present; otherwise it is left null for the ScoreResolver. Throws RowError naming
+ * the field for a value it cannot read, or for a Status that no configured list knows.
+ */
+export function rowToLead(row: Row, ctx: MappingContext): LeadRecord {
+    const id = text(row, 'Id');
+    if (!id) throw new RowError('Id', 'missing');
+    const status = text(row, 'Status');
+    const st = ctx.statuses;
+    const configured = st.handoff.length + st.accepted.length + st.rejected.length + st.qualified.length > 0;
+    if (configured && status !== null) {
+        const known = [...st.open, ...st.handoff, ...st.accepted, ...st.rejected, ...st.qualified];
+        if (!known.includes(status)) throw new RowError('Status', `unknown status "${status}" (not in the settings' statuses)`);
+    }
+    const converted = bool(row, 'IsConverted');
+    const reason = text(row, 'Rejection_Reason__c');
+    const rejected = reason !== null || (status !== null && st.rejected.includes(status));
+    const qualified = converted || (status !== null && st.qualified.includes(status));
+    let handoffDate = text(row, 'Handoff_Date__c');
+    if (!handoffDate && (converted || (status !== null && [...st.handoff, ...st.accepted, ...st.rejected, ...st.qualified].includes(status)))) {
+        handoffDate = text(row, 'ConvertedDate') ?? text(row, 'CreatedDate');
+    }
+    const firstTouch = text(row, 'First_Touch_Date__c');
+    const accepted = !!handoffDate && !rejected && (firstTouch !== null || converted || (status !== null && st.accepted.includes(status)));
+    const snapshot = num(row, 'Score_At_Handoff__c');
+    const current = num(row, ctx.scoreField);
+    const attributes: Record<string, string | number | boolean | null> = {};
+    for (const f of ruleFields(ctx)) attributes[f] = typed(text(row, f));
+    attributes.LeadSource = text(row, 'LeadSource');
+    const segment = text(row, 'MQL_Segment__c') ?? assignSegment({ segment: null, attributes }, ctx.segmentRules);
+    const overrides = segment ? ctx.overridesBySegment.get(segment) ?? [] : [];
+    const pilot = text(row, 'MQL_Pilot_Group__c');
+    return {
+        id,
+        segment,
+        scoreAtHandoff: snapshot,
+        scoreSource: snapshot !== null ? 'Snapshot' : null,
+        currentScore: current,
+        handoffDate,
+        createdDate: text(row, 'CreatedDate'),
+        accepted,
+        rejected,
+        rejectionReason: reason,
+        qualified,
+        qualifiedDate: converted ? text(row, 'ConvertedDate') : null,
+        opportunityId: text(row, 'ConvertedOpportunityId'),
+        firstTouchDate: firstTouch,
+        lastActivityDate: text(row, 'LastActivityDate'),
+        leadSource: text(row, 'LeadSource'),
+        grade: ctx.gradeField ? text(row, ctx.gradeField) : null,
+        overridePaths: overrides.filter((o) => matchesRule(attributes, o)).map((o) => o.name),
+        pilotGroup: pilot === 'Test' || pilot === 'Control' ? pilot : null,
+        attributes
+    };
+}
+
+/** Maps one Opportunity row. */
+export function rowToOpportunity(row: Row): OpportunityRecord {
+    const id = text(row, 'Id');
+    if (!id) throw new RowError('Id', 'missing');
+    return {
+        id,
+        leadId: null,
+        amount: num(row, 'Amount'),
+        isWon: bool(row, 'IsWon'),
+        isClosed: bool(row, 'IsClosed'),
+        createdDate: text(row, 'CreatedDate'),
+        closeDate: text(row, 'CloseDate')
+    };
+}
+
+/** A generated lead as the Lead row an org export would hold (the demo and the demo's CSV export use it). */
+export function leadToRow(l: LeadRecord, scoreField: string, overrideFields: string[] = []): Row {
+    const row: Row = {
+        Id: l.id,
+        Status: l.rejected ? 'Unqualified' : l.qualified ? 'Qualified' : l.handoffDate ? 'Working' : 'Open',
+        CreatedDate: l.createdDate ?? '',
+        IsConverted: l.qualified ? 'true' : 'false',
+        ConvertedDate: l.qualified ? (l.qualifiedDate ?? '') : '',
+        ConvertedOpportunityId: l.opportunityId ?? '',
+        LeadSource: l.leadSource ?? '',
+        NumberOfEmployees: String(l.attributes?.NumberOfEmployees ?? ''),
+        Score_At_Handoff__c: l.scoreAtHandoff === null ? '' : String(l.scoreAtHandoff),
+        Handoff_Date__c: l.handoffDate ?? '',
+        Handoff_Score_Source__c: l.scoreSource ?? '',
+        Rejection_Reason__c: l.rejectionReason ?? '',
+        First_Touch_Date__c: l.firstTouchDate ?? '',
+        MQL_Pilot_Group__c: l.pilotGroup ?? '',
+        MQL_Segment__c: l.segment ?? '',
+        Existing_Customer__c: String(l.attributes?.Existing_Customer__c ?? false),
+        Outbound_Assisted__c: String(l.attributes?.Outbound_Assisted__c ?? false),
+        LastActivityDate: l.lastActivityDate ? l.lastActivityDate.slice(0, 10) : '',
+        pi__grade__c: l.grade ?? '',
+        [scoreField]: l.currentScore === null || l.currentScore === undefined ? '' : String(l.currentScore)
+    };
+    for (const f of overrideFields) row[f] = String(l.attributes?.[f] ?? '');
+    return row;
+}
+
+/** A generated opportunity as an Opportunity row. */
+export function opportunityToRow(o: OpportunityRecord): Row {
+    return {
+        Id: o.id,
+        Amount: o.amount === null ? '' : String(o.amount),
+        IsWon: String(o.isWon),
+        IsClosed: String(o.isClosed),
+        CreatedDate: o.createdDate ?? '',
+        CloseDate: o.closeDate ?? ''
+    };
+}
+
+/** A generated score change as a LeadHistory row on the score field. */
+export function historyToRow(h: ScoreHistoryRow, scoreField: string): Row {
+    return { LeadId: h.leadId, Field: scoreField, OldValue: h.oldValue === null ? '' : String(h.oldValue), NewValue: String(h.newValue), CreatedDate: h.createdDate };
+}
+
+/**
+ * Reconstructs the score at handoff for leads with no snapshot: the last LeadHistory NewValue on the score field
+ * at or before the handoff; failing that, the current score. Only the leads it is told to wait for are kept, in
+ * compact form, so memory follows the leads without a snapshot, not the whole org.
+ */
+export class ScoreResolver {
+    private readonly waiting = new Map<string, { lead: LeadRecord; handoffMs: number; best: number | null; bestMs: number }>();
+
+    constructor(private readonly scoreField: string) {}
+
+    /** True when the lead is complete as it is (not handed off, or a snapshot exists). */
+    static isResolved(lead: LeadRecord): boolean {
+        return !lead.handoffDate || lead.scoreAtHandoff !== null;
+    }
+
+    /** Keeps a lead until the history has been read. */
+    wait(lead: LeadRecord): void {
+        this.waiting.set(lead.id, { lead, handoffMs: Date.parse(normaliseDate(lead.handoffDate!)), best: null, bestMs: -Infinity });
+    }
+
+    get pending(): number {
+        return this.waiting.size;
+    }
+
+    /** Folds one LeadHistory row in; rows for other fields or other leads are ignored. */
+    addHistory(row: Row): void {
+        if (row.Field !== this.scoreField) return;
+        const w = this.waiting.get(row.LeadId ?? '');
+        if (!w) return;
+        const at = Date.parse(normaliseDate(row.CreatedDate ?? ''));
+        const value = row.NewValue === undefined || row.NewValue === '' ? NaN : Number(row.NewValue);
+        if (!Number.isFinite(at) || !Number.isFinite(value)) return;
+        if (at <= w.handoffMs && at >= w.bestMs) {
+            w.best = value;
+            w.bestMs = at;
+        }
+    }
+
+    /** Emits every waiting lead with its score at handoff and its source, then forgets them. */
+    *drain(): Generator<LeadRecord> {
+        for (const w of this.waiting.values()) {
+            const source: ScoreSource = w.best !== null ? 'History' : 'Current';
+            yield { ...w.lead, scoreAtHandoff: w.best ?? w.lead.currentScore ?? null, scoreSource: w.lead.currentScore === null && w.best === null ? null : source };
+        }
+        this.waiting.clear();
+    }
+}
+
+/** Salesforce writes +0000 offsets, which Date.parse does not read everywhere. */
+export function normaliseDate(v: string): string {
+    return /[+-]\d{4}$/.test(v) ? `${v.slice(0, -2)}:${v.slice(-2)}` : v;
+}
