@@ -1,0 +1,49 @@
+/**
+ * `npm run demo:export -- --out <dir>`: writes the embedded demo org as CSV exports (Lead.csv, Opportunity.csv,
+ * LeadHistory.csv, API field names as headers, as `sf data export bulk` writes them) plus a settings file with the
+ * demo's segments, so the CSV path can be tried, and checked, on the same data as --demo.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { demoOrg, DEMO_SCORE_FIELD } from './sources/demo';
+import { historyToRow, leadToRow, opportunityToRow, LEAD_FIELDS, OPPORTUNITY_FIELDS, HISTORY_FIELDS } from './sources/salesforceRows';
+import { CsvWriter } from './tools/csvWrite';
+
+async function main(): Promise<void> {
+    const { values } = parseArgs({ options: { out: { type: 'string', default: 'demo-export' }, crlf: { type: 'boolean', default: false } } });
+    const out = path.resolve(values.out!);
+    mkdirSync(out, { recursive: true });
+    const org = demoOrg();
+    const eol = values.crlf ? '\r\n' : '\n';
+    const overrideFields = [...new Set(org.policies.flatMap((p) => (p.overrides ?? []).map((o) => o.field)))];
+    const lf = LEAD_FIELDS({ scoreField: DEMO_SCORE_FIELD, gradeField: 'pi__grade__c', extra: overrideFields });
+    const leads = new CsvWriter(path.join(out, 'Lead.csv'), [...lf.required, ...lf.optional], eol);
+    for (const l of org.leads) await leads.write(leadToRow(l, DEMO_SCORE_FIELD, overrideFields));
+    await leads.close();
+    const opps = new CsvWriter(path.join(out, 'Opportunity.csv'), [...OPPORTUNITY_FIELDS.required, ...OPPORTUNITY_FIELDS.optional], eol);
+    for (const o of org.opportunities) await opps.write(opportunityToRow(o));
+    await opps.close();
+    const hist = new CsvWriter(path.join(out, 'LeadHistory.csv'), [...HISTORY_FIELDS.required, ...HISTORY_FIELDS.optional], eol);
+    for (const h of org.scoreHistory) await hist.write(historyToRow(h, DEMO_SCORE_FIELD));
+    await hist.close();
+    const settings = {
+        scoreField: DEMO_SCORE_FIELD,
+        gradeField: 'pi__grade__c',
+        segments: org.policies.map((p) => ({
+            name: p.name,
+            activeThreshold: p.activeThreshold,
+            overrides: (p.overrides ?? []).map((o) => `${o.name}: ${o.field} ${o.op} ${o.value}`)
+        }))
+    };
+    writeFileSync(path.join(out, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+    process.stdout.write(
+        `Wrote ${org.leads.length} leads, ${org.opportunities.length} opportunities and ${org.scoreHistory.length} history rows to ${path.relative(process.cwd(), out) || '.'}/\n` +
+            `Try: npm run calibrate -- --leads ${values.out}/Lead.csv --opportunities ${values.out}/Opportunity.csv --lead-history ${values.out}/LeadHistory.csv --config ${values.out}/settings.json --as-of ${org.asOf}\n`
+    );
+}
+
+main().catch((e) => {
+    process.stderr.write(`Error: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+});
