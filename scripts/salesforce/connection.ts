@@ -1,0 +1,53 @@
+/**
+ * Connections to an org: through the sf CLI's stored authorisation (@salesforce/core), or from an access token and
+ * instance URL in the environment (for schedulers). Both give a jsforce connection; nothing here logs in with a
+ * password.
+ */
+import { Connection } from 'jsforce';
+import { NotAuthorisedError, UsageError } from '../errors';
+
+/** The slice of a jsforce connection the job uses (satisfied by jsforce's and @salesforce/core's). */
+export interface SfConnection {
+    instanceUrl: string;
+    accessToken?: string | null;
+    version: string;
+    query<T = Record<string, unknown>>(soql: string, options?: object): Promise<{ records: T[]; done: boolean; nextRecordsUrl?: string; totalSize: number }>;
+    queryMore<T = Record<string, unknown>>(locator: string): Promise<{ records: T[]; done: boolean; nextRecordsUrl?: string; totalSize: number }>;
+    request<T = unknown>(req: string | { method: string; url: string; body?: string; headers?: Record<string, string> }): Promise<T>;
+    describe(sobject: string): Promise<{ fields: { name: string }[] }>;
+    metadata: {
+        read(type: string, fullNames: string[]): Promise<unknown>;
+        upsert(type: string, metadata: object[]): Promise<unknown>;
+        create(type: string, metadata: object[]): Promise<unknown>;
+    };
+}
+
+export const DEFAULT_API_VERSION = '62.0';
+
+/**
+ * A connection from SF_ACCESS_TOKEN and SF_INSTANCE_URL (and optionally SF_API_VERSION). `refreshFn` lets the
+ * caller renew an expired token; without one an expired session ends the run with INVALID_SESSION_ID.
+ */
+export function connectFromEnv(env: NodeJS.ProcessEnv = process.env, refreshFn?: (conn: unknown, cb: (err: Error | null, token?: string) => void) => void): SfConnection {
+    const accessToken = env.SF_ACCESS_TOKEN;
+    const instanceUrl = env.SF_INSTANCE_URL;
+    if (!accessToken || !instanceUrl) throw new UsageError('SF_ACCESS_TOKEN and SF_INSTANCE_URL must both be set to connect without the sf CLI');
+    return new Connection({ instanceUrl, accessToken, version: env.SF_API_VERSION ?? DEFAULT_API_VERSION, ...(refreshFn ? { refreshFn } : {}) }) as unknown as SfConnection;
+}
+
+/**
+ * A connection for an alias or username the sf CLI has authorised (`sf org login ...`). A name the CLI does not
+ * know ends with one line naming it.
+ */
+export async function connectTargetOrg(aliasOrUsername: string): Promise<SfConnection> {
+    const { Org, ConfigAggregator } = await import('@salesforce/core');
+    try {
+        await ConfigAggregator.create();
+        const org = await Org.create({ aliasOrUsername });
+        const conn = org.getConnection(DEFAULT_API_VERSION);
+        return conn as unknown as SfConnection;
+    } catch (e) {
+        const err = e as Error & { name: string };
+        throw new NotAuthorisedError(`--target-org ${aliasOrUsername}: not an org the sf CLI has authorised (${err.name}); run "sf org login web --alias ${aliasOrUsername}" or "sf org list"`);
+    }
+}

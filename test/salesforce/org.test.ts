@@ -1,0 +1,204 @@
+// The job against a loopback org: the real jsforce client and the real CLI over HTTP, never a stubbed function.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Connection } from 'jsforce';
+import { startEmulator, type Emulator } from '../emulator/emulator';
+import { emulatedOrgFrom } from '../emulator/fixtures';
+import { bulkQuery } from '../../scripts/salesforce/bulk';
+import type { SfConnection } from '../../scripts/salesforce/connection';
+import { writeRecommendations } from '../../scripts/salesforce/writes';
+import { PartialWriteError } from '../../scripts/errors';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
+
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'calibrate.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+            resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
+        );
+    });
+}
+
+let emu: Emulator;
+let demo: { code: number; stdout: string };
+const out = () => path.join(mkdtempSync(path.join(os.tmpdir(), 'lsc-')), 'out');
+const envFor = (e: Emulator) => ({ SF_ACCESS_TOKEN: e.token, SF_INSTANCE_URL: e.url, SF_API_VERSION: '62.0', SF_BULK_POLL_MS: '10' });
+
+before(async () => {
+    emu = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 1000 });
+    demo = await cli(['--demo', '--json', '--out', out()], {});
+});
+after(() => emu.close());
+
+test('an org run reads every lead through multi-page Bulk results and recommends what the demo does', async () => {
+    const r = await cli(['--json', '--as-of', '2026-10-31', '--out', out()], envFor(emu));
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const res = JSON.parse(r.stdout).result;
+    const expected = JSON.parse(demo.stdout).result;
+    assert.equal(res.source.kind, 'org');
+    assert.equal(res.read.leads, emu.org.sobjects.Lead.length);
+    assert.equal(res.read.opportunities, emu.org.sobjects.Opportunity.length);
+    const pages = emu.requests.filter((q) => /\/jobs\/query\/\w+\/results/.test(q.path)).length;
+    assert.ok(pages >= 14 + 3 + 30, `results pages fetched: ${pages}`);
+    assert.deepEqual(
+        res.segments.map((s: any) => [s.name, s.recommendation.threshold, s.recommendation.reason]),
+        expected.segments.map((s: any) => [s.name, s.recommendation.threshold, s.recommendation.reason])
+    );
+    assert.ok(res.read.scoreSources.History > 0, 'scores rebuilt from LeadHistory');
+});
+
+test('the org run wrote only the recommendation fields, kept the active thresholds, and stamped only unstamped leads', () => {
+    const upserts = emu.writes.filter((w) => w.path === 'upsertMetadata');
+    assert.equal(upserts.length, 1);
+    // Active thresholds are sent back exactly as read (a CustomMetadata upsert replaces the record), never changed.
+    assert.equal(emu.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Active_Threshold__c, '50');
+    assert.equal(emu.org.metadata.get('MQL_Threshold.Enterprise_Inbound')!.values.Active_Threshold__c, '60');
+    assert.equal(emu.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Recommended_Threshold__c, '65');
+    assert.equal(emu.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Recommendation_Status__c, 'Pending review');
+    // Admin-owned fields survive.
+    assert.match(emu.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Review_Conditions__c!, /^Quarterly/);
+    assert.match(emu.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Override_1__c!, /^Demo request:/);
+    const runs = emu.org.sobjects.MQL_Calibration_Run__c;
+    assert.equal(runs.length, 4);
+    assert.ok(runs.every((r) => r.Is_Latest__c === true));
+    assert.ok(JSON.parse(String(runs[0].Fine_Bands_JSON__c)).length > 50);
+    const leadPatches = emu.writes.filter((w) => w.method === 'PATCH').flatMap((w) => JSON.parse(w.body).records).filter((r: any) => r.attributes.type === 'Lead');
+    assert.ok(leadPatches.length > 0);
+    for (const p of leadPatches) assert.deepEqual(Object.keys(p).sort(), ['Handoff_Score_Source__c', 'Id', 'Score_At_Handoff__c', 'attributes']);
+});
+
+test('rerunning is harmless: nothing re-stamped, one latest run per segment, thresholds unchanged', async () => {
+    const writesBefore = emu.writes.length;
+    const r = await cli(['--json', '--as-of', '2026-10-31', '--out', out()], envFor(emu));
+    assert.equal(r.code, 0, r.stdout);
+    const newWrites = emu.writes.slice(writesBefore);
+    assert.equal(newWrites.filter((w) => w.path === 'upsertMetadata').length, 0, 'unchanged recommendations are not re-upserted');
+    const leadPatches = newWrites.filter((w) => w.method === 'PATCH').flatMap((w) => JSON.parse(w.body).records).filter((x: any) => x.attributes.type === 'Lead');
+    assert.equal(leadPatches.length, 0);
+    const runs = emu.org.sobjects.MQL_Calibration_Run__c;
+    assert.equal(runs.length, 8);
+    assert.equal(runs.filter((x) => x.Is_Latest__c === true).length, 4);
+});
+
+test('--dry-run reads and computes but writes nothing', async () => {
+    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000 });
+    try {
+        const r = await cli(['--json', '--dry-run', '--out', out()], envFor(e));
+        assert.equal(r.code, 0, r.stdout);
+        assert.match(JSON.parse(r.stdout).result.writes.summary, /^Dry run: nothing written/);
+        assert.deepEqual(e.writes, []);
+    } finally {
+        await e.close();
+    }
+});
+
+test('a metadata partial failure is reported with the record that failed and exits non-zero', async () => {
+    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000 });
+    e.faults.push({ kind: 'METADATA_PARTIAL', fullName: 'MQL_Threshold.Enterprise_Inbound' });
+    try {
+        const dir = out();
+        const r = await cli(['--out', dir], envFor(e));
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /^Error: 1 write\(s\) failed: MQL_Threshold\.Enterprise_Inbound: Emulated failure/);
+        assert.equal(r.stderr.trim().split('\n').length, 1);
+        assert.equal(existsSync(dir), false, 'no report written for a failed run');
+        // The other segment's record was written; Enterprise_Inbound kept what it had.
+        assert.equal(e.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Recommended_Threshold__c, '65');
+        assert.equal(e.org.metadata.get('MQL_Threshold.Enterprise_Inbound')!.values.Recommended_Threshold__c, undefined);
+    } finally {
+        await e.close();
+    }
+});
+
+test('API faults end in a clear one-line error, and nothing is written', async () => {
+    for (const [kind, expected] of [
+        ['REQUEST_LIMIT_EXCEEDED', /REQUEST_LIMIT_EXCEEDED|TotalRequests Limit exceeded/],
+        ['QUERY_TIMEOUT', /QUERY_TIMEOUT|running for too long/]
+    ] as const) {
+        const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000 });
+        e.faults.push({ kind, match: /\/jobs\/query$/ });
+        try {
+            const r = await cli(['--out', out()], envFor(e));
+            assert.equal(r.code, 1, kind);
+            assert.match(r.stderr, expected);
+            assert.equal(r.stderr.trim().split('\n').length, 1);
+            assert.deepEqual(e.writes, []);
+        } finally {
+            await e.close();
+        }
+    }
+});
+
+function conn(e: Emulator, refresh = true): SfConnection {
+    return new Connection({
+        instanceUrl: e.url,
+        accessToken: e.token,
+        version: '62.0',
+        ...(refresh ? { refreshFn: (_c: unknown, cb: (err: Error | null, token?: string) => void) => cb(null, e.token) } : {})
+    }) as unknown as SfConnection;
+}
+
+async function count(c: SfConnection, soql: string): Promise<{ n: number; ids: Set<string> }> {
+    const ids = new Set<string>();
+    let n = 0;
+    for await (const row of bulkQuery(c, soql, { pollIntervalMs: 5 })) {
+        n++;
+        ids.add(row.Id);
+    }
+    return { n, ids };
+}
+
+test('an expired session is refreshed and the Bulk read completes, on job calls and on results pages', async () => {
+    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 700 });
+    try {
+        const c = conn(e);
+        e.faults.push({ kind: 'INVALID_SESSION_ID', match: /\/jobs\/query$/ }, { kind: 'INVALID_SESSION_ID', match: /results/ });
+        const { n, ids } = await count(c, 'SELECT Id, Status FROM Lead');
+        assert.equal(n, e.org.sobjects.Lead.length);
+        assert.equal(ids.size, n);
+        assert.equal(e.faults.length, 0);
+    } finally {
+        await e.close();
+    }
+});
+
+test('a 503 and a connection cut mid-page are retried without losing or repeating a row', async () => {
+    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 1000 });
+    try {
+        e.faults.push({ kind: '503', match: /\/jobs\/query\/\w+$/ }, { kind: 'CUT', match: /results/ });
+        const { n, ids } = await count(conn(e), 'SELECT Id FROM Lead');
+        assert.equal(n, e.org.sobjects.Lead.length);
+        assert.equal(ids.size, n, 'no row twice');
+        assert.equal(e.faults.length, 0, 'both faults were hit');
+    } finally {
+        await e.close();
+    }
+});
+
+test('writeRecommendations raises a PartialWriteError naming each failed record', async () => {
+    const e = await startEmulator(emulatedOrgFrom());
+    try {
+        e.faults.push({ kind: 'METADATA_PARTIAL', fullName: 'MQL_Threshold.SMB_Inbound' });
+        const seg = JSON.parse(demo.stdout).result.segments;
+        await assert.rejects(writeRecommendations(conn(e), seg, '2026-11-01T00:00:00Z'), (err: Error) => {
+            assert.ok(err instanceof PartialWriteError);
+            assert.deepEqual(err.failures.map((f) => f.fullName), ['MQL_Threshold.SMB_Inbound']);
+            return true;
+        });
+    } finally {
+        await e.close();
+    }
+});
+
+test('an org alias the sf CLI has not authorised ends with one line naming it', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'lsc-home-'));
+    const r = await cli(['--target-org', 'no-such-org', '--out', out()], { HOME: home, SF_ACCESS_TOKEN: '', SF_INSTANCE_URL: '' });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^Error: --target-org no-such-org: not an org the sf CLI has authorised/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+});
