@@ -1,0 +1,32 @@
+/**
+ * `npm run check`: the offline metadata checks (run after `npm run build`). Prints one OK line per check, or one
+ * line per problem, and exits 1 when any check finds one.
+ */
+import path from 'node:path';
+import { checkXml } from './checks/xml';
+import { checkLwc } from './checks/lwc';
+import { checkConvert } from './checks/convert';
+import { checkReferences } from './checks/references';
+import { formatProblem, type Problem } from './checks/common';
+
+async function main(): Promise<number> {
+    const root = path.resolve(process.argv[2] ?? path.join(__dirname, '..', '..'));
+    const results: [string, Problem[]][] = [
+        ['XML well-formed', checkXml(root)],
+        ['LWC bundles compile', checkLwc(root)],
+        ['converts to a metadata package without TypeScript or tests', (await checkConvert(root)).problems],
+        ['cross-references hold', checkReferences(root)]
+    ];
+    let failed = 0;
+    for (const [name, problems] of results) {
+        if (problems.length === 0) console.log(`OK   ${name}`);
+        else {
+            failed++;
+            console.log(`FAIL ${name}`);
+            for (const p of problems) console.log(`     ${formatProblem(p, root)}`);
+        }
+    }
+    return failed > 0 ? 1 : 0;
+}
+
+main().then((c) => (process.exitCode = c));
