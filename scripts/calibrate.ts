@@ -7,6 +7,7 @@ import path from 'node:path';
 import { runJob, type RunOptions } from './job/run';
 import { terminalTable } from './report/report';
 import { CalibrationJobError, UsageError } from './errors';
+import { checkOutDir } from './output/outDir';
 
 const HELP = `Usage: npm run calibrate -- [source] [options]
 
@@ -81,6 +82,7 @@ async function main(): Promise<number> {
             process.stdout.write(HELP);
             return 0;
         }
+        checkOutDir(o.out, repoRoot);
         if (o.defaulted && !o.json) process.stderr.write('No source given: using the embedded demo org (--demo). See --help for --target-org and CSV exports.\n');
         if (o.source === 'org') {
             const { orgSide } = await import('./salesforce/orgSide');

@@ -45,7 +45,7 @@ export async function* readCsvRows(file: string, fields: { required: string[]; o
     } catch (e) {
         if (e instanceof InputFileError) throw e;
         const err = e as Error & { code?: string; lines?: number };
-        if (err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' || err.code === 'CSV_RECORD_DONT_MATCH_COLUMNS_LENGTH') {
+        if (/^CSV_RECORD_(INCONSISTENT|DONT_MATCH)/.test(err.code ?? '')) {
             throw new InputFileError(file, err.lines ?? null, null, 'ragged row: the number of fields differs from the header');
         }
         throw new InputFileError(file, err.lines ?? null, null, `not a readable CSV (${err.message})`);
