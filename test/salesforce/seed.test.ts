@@ -21,7 +21,7 @@ test('seeding creates the four segments and the Default setting, and refuses to 
         ]);
         const dry = await seed(conn, records, true);
         assert.deepEqual(dry, { created: [], existing: ['MQL_Threshold.SMB_Inbound'] });
-        assert.deepEqual(emu.writes, []);
+        assert.equal(emu.writes.length, 0);
         const r = await seed(conn, records, false);
         assert.deepEqual(r.existing, ['MQL_Threshold.SMB_Inbound']);
         assert.equal(r.created.length, 4);
