@@ -24,3 +24,8 @@ declare module '*.html' {
     const template: any;
     export default template;
 }
+
+declare module '@salesforce/customPermission/*' {
+    const enabled: boolean | undefined;
+    export default enabled;
+}

@@ -1,12 +1,118 @@
-import { LightningElement } from 'lwc';
-import { defaultSettings } from 'c/calibrationEngine';
+import { LightningElement, wire } from 'lwc';
+import { graphql } from 'lightning/graphql';
+import isAdmin from '@salesforce/customPermission/MQL_Calibration_Admin';
+import { LATEST_RUNS_QUERY, LIVE_FIGURES_QUERY, liveVariables, toLiveFigures, toRuns } from 'c/calibrationQueries';
+import type { LiveFigures, SegmentRun } from 'c/calibrationQueries';
 
-/** Container: the dashboard tab. The only component that wires data; owns loading, empty and error states. */
+type GraphQLResult = { data?: unknown; errors?: unknown };
+
+/** Turns GraphQL errors (an array of objects or strings) into one readable line. */
+export function reduceErrors(errors: unknown): string {
+    const list = Array.isArray(errors) ? errors : [errors];
+    return list
+        .map((e) => (typeof e === 'string' ? e : (e as { message?: string })?.message ?? JSON.stringify(e)))
+        .filter(Boolean)
+        .join('; ');
+}
+
+/** Container: the dashboard tab. The only component that wires data; owns loading, empty, partial and error states. */
 export default class CalibrationDashboard extends LightningElement {
-    /** Band width the engine uses by default, shown until a calibration run says otherwise. */
-    bandWidth: number = defaultSettings().bandWidth;
+    runs: SegmentRun[] | null = null;
+    runsError: string | null = null;
+    live: LiveFigures | null = null;
+    liveError: string | null = null;
+    selected: string | null = null;
+    /** Rolling windows for the live aggregates, fixed when the page opens. */
+    liveVars = liveVariables(new Date());
+    readonly isAdmin = !!isAdmin;
 
-    get heading(): string {
-        return `Lead Score Calibration (bands of ${this.bandWidth} points)`;
+    @wire(graphql, { query: LATEST_RUNS_QUERY })
+    wiredRuns({ data, errors }: GraphQLResult): void {
+        if (errors) {
+            this.runsError = reduceErrors(errors);
+            this.runs = null;
+        } else if (data) {
+            this.runs = toRuns(data);
+            this.runsError = null;
+            if (!this.selected || !this.runs.some((r) => r.segment === this.selected)) this.selected = this.runs[0]?.segment ?? null;
+        }
+    }
+
+    @wire(graphql, { query: LIVE_FIGURES_QUERY, variables: '$liveVars' })
+    wiredLive({ data, errors }: GraphQLResult): void {
+        if (errors) {
+            this.liveError = reduceErrors(errors);
+            this.live = null;
+        } else if (data) {
+            this.live = toLiveFigures(data);
+            this.liveError = null;
+        }
+    }
+
+    get isLoading(): boolean {
+        return this.runs === null && this.runsError === null;
+    }
+
+    get isEmpty(): boolean {
+        return this.runs !== null && this.runs.length === 0;
+    }
+
+    get hasRuns(): boolean {
+        return this.runs !== null && this.runs.length > 0;
+    }
+
+    get segmentOptions(): { label: string; value: string }[] {
+        return (this.runs ?? []).map((r) => ({ label: r.segment.replace(/_/g, ' '), value: r.segment }));
+    }
+
+    get current(): SegmentRun | null {
+        return (this.runs ?? []).find((r) => r.segment === this.selected) ?? null;
+    }
+
+    get recommendedMarker(): number | null {
+        const r = this.current?.recommendation;
+        return r ? (r.threshold ?? r.computed) : null;
+    }
+
+    get overview(): Record<string, string | number>[] {
+        return (this.runs ?? []).map((r) => {
+            const rec = r.recommendation;
+            let recommendation = 'No recommendation';
+            if (rec?.threshold !== null && rec?.threshold !== undefined) recommendation = `${rec.threshold} (${rec.range ? `${rec.range[0]}–${rec.range[1]}` : 'n/a'})`;
+            else if (rec?.reason === 'no-change') recommendation = `Keep ${r.activeThreshold}`;
+            else if (rec?.reason === 'insufficient-sample') recommendation = 'Too little data';
+            else if (rec?.reason === 'frozen') recommendation = 'Frozen';
+            return {
+                key: r.segment,
+                segment: r.segment.replace(/_/g, ' '),
+                active: r.activeThreshold ?? '–',
+                recommendation,
+                handedOff: r.handedOff,
+                won: r.won,
+                triggers: r.triggers.length,
+                status: r.frozenUntil ? `Frozen until ${r.frozenUntil}` : (r.status ?? '')
+            };
+        });
+    }
+
+    get triggers(): { key: string; code: string; message: string; cls: string }[] {
+        return (this.current?.triggers ?? []).map((t, i) => ({ key: `${t.code}-${i}`, code: t.code, message: t.message, cls: `slds-badge trigger trigger_${t.severity}` }));
+    }
+
+    get hasTriggers(): boolean {
+        return this.triggers.length > 0;
+    }
+
+    get paths(): Record<string, string | number>[] {
+        return (this.current?.paths ?? []).map((p) => ({ key: p.path, path: p.path, handedOff: p.handedOff, won: p.won, sqlRate: p.sqlRate.rate === null ? '–' : `${Math.round(p.sqlRate.rate * 100)}%` }));
+    }
+
+    get asOfLine(): string {
+        const c = this.current;
+        return c ? `Calibrated as of ${c.asOf ?? '–'} from ${c.source ?? 'unknown source'}; ${c.handedOff} handed-off leads, ${c.won} won deals.` : '';
+    }
+
+    handleSegment(event: CustomEvent<{ value: string }>): void {
+        this.selected = event.detail.value;
     }
 }

@@ -1,15 +1,121 @@
 import { createElement } from 'lwc';
 import CalibrationDashboard from 'c/calibrationDashboard';
+import { graphql } from 'lightning/graphql';
+
+// Mock data generated from the demo org by `npm run fixtures` (see each file's _source).
+const latestRuns = require('./data/latestRuns.json');
+const latestRunsEmpty = require('./data/latestRunsEmpty.json');
+const liveFigures = require('./data/liveFigures.json');
+const graphqlErrors = require('./data/graphqlErrors.json');
+
+const adapter = graphql as any;
+// gql is a no-op in Jest, so the two wires are told apart by their config: only the live query has variables.
+const toRuns = (config: any) => !config.variables;
+const toLive = (config: any) => !!config.variables;
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+function mount() {
+    const el = createElement('c-calibration-dashboard', { is: CalibrationDashboard });
+    document.body.appendChild(el);
+    return el;
+}
+const $ = (el: any, sel: string) => el.shadowRoot.querySelector(sel);
+const $$ = (el: any, sel: string) => [...el.shadowRoot.querySelectorAll(sel)];
 
 describe('c-calibration-dashboard', () => {
     afterEach(() => {
         while (document.body.firstChild) document.body.removeChild(document.body.firstChild);
+        jest.clearAllMocks();
     });
 
-    it('titles the card with the engine default band width, imported from c/calibrationEngine', () => {
-        const el = createElement('c-calibration-dashboard', { is: CalibrationDashboard });
-        document.body.appendChild(el);
-        const card = el.shadowRoot!.querySelector('lightning-card');
-        expect(card!.title).toBe('Lead Score Calibration (bands of 10 points)');
+    it('shows a spinner until the runs arrive', () => {
+        const el = mount();
+        expect($(el, 'lightning-spinner')).not.toBeNull();
+        expect($(el, 'table.overview')).toBeNull();
+    });
+
+    it('asks for live figures over a rolling 90-day window and the current month', async () => {
+        mount();
+        await flush();
+        const configs = [adapter.getLastConfig()];
+        const live = configs.find(toLive) ?? configs[0];
+        expect(Object.keys(live.variables).sort()).toEqual(['monthStart', 'since']);
+        const days = (Date.now() - Date.parse(live.variables.since)) / 86_400_000;
+        expect(Math.round(days)).toBe(90);
+    });
+
+    describe('graphql @wire data', () => {
+        it('renders the overview, the selected segment and its sections from the run records', async () => {
+            const el = mount();
+            await flush(); // wire configs are set after connect
+            adapter.emit(latestRuns, toRuns);
+            adapter.emit(liveFigures, toLive);
+            await flush();
+            const rows = $$(el, 'table.overview tbody tr');
+            expect(rows.map((r: any) => r.querySelector('th').textContent)).toEqual(['Enterprise Inbound', 'Expansion', 'Outbound Assisted', 'SMB Inbound']);
+            expect(rows[3].textContent).toContain('65 (');
+            expect(rows[2].textContent).toContain('Keep 40');
+            expect(rows[1].textContent).toContain('Too little data');
+            const chart = $(el, 'c-score-distribution-chart');
+            expect(chart.segment).toBe('Enterprise_Inbound');
+            expect(chart.activeThreshold).toBe(60);
+            expect(chart.recommendedThreshold).toBe(48);
+            expect($(el, 'c-threshold-scenarios').fineBands.length).toBeGreaterThan(50);
+            expect($(el, 'c-live-figures').figures.handoffs90).toBeGreaterThan(0);
+        });
+
+        it('switches segment from the picker', async () => {
+            const el = mount();
+            await flush(); // wire configs are set after connect
+            adapter.emit(latestRuns, toRuns);
+            await flush();
+            const combo = $(el, 'lightning-combobox');
+            combo.dispatchEvent(new CustomEvent('change', { detail: { value: 'SMB_Inbound' } }));
+            await flush();
+            expect($(el, 'c-score-distribution-chart').recommendedThreshold).toBe(65);
+            expect($(el, 'c-recommendation-panel').activeThreshold).toBe(50);
+            expect($(el, 'p.as-of').textContent).toMatch(/^Calibrated as of 2026-10-31 from demo; \d+ handed-off leads/);
+        });
+
+        it('keeps the runs when only the live figures fail (partial state)', async () => {
+            const el = mount();
+            await flush(); // wire configs are set after connect
+            adapter.emit(latestRuns, toRuns);
+            await flush();
+            adapter.emitErrors(graphqlErrors, toLive);
+            await flush();
+            expect($(el, 'p.live-error').textContent).toContain('Insufficient access rights');
+            expect($$(el, 'table.overview tbody tr')).toHaveLength(4);
+            expect($(el, '.error')).toBeNull();
+        });
+
+        it('is accessible with data', async () => {
+            const el = mount();
+            await flush(); // wire configs are set after connect
+            adapter.emit(latestRuns, toRuns);
+            adapter.emit(liveFigures, toLive);
+            await flush();
+            await expect(el).toBeAccessible();
+        });
+    });
+
+    describe('empty and error states', () => {
+        it('says there is no calibration yet and how to run one', async () => {
+            const el = mount();
+            await flush(); // wire configs are set after connect
+            adapter.emit(latestRunsEmpty, toRuns);
+            await flush();
+            expect($(el, '.empty').textContent).toContain('npm run calibrate -- --target-org');
+            await expect(el).toBeAccessible();
+        });
+
+        it('shows the error when the runs cannot be read', async () => {
+            const el = mount();
+            await flush(); // wire configs are set after connect
+            adapter.emitErrors(graphqlErrors);
+            await flush();
+            expect($(el, '.error').textContent).toContain('Insufficient access rights on object MQL_Calibration_Run__c');
+            await expect(el).toBeAccessible();
+        });
     });
 });

@@ -1,0 +1,55 @@
+import { LightningElement, api } from 'lwc';
+import type { Recommendation } from 'c/calibrationEngine';
+
+/** Presentational: the recommendation (value, range, rationale) and its review status; admins get the Setup link. */
+export default class RecommendationPanel extends LightningElement {
+    /** The engine's recommendation from the run record. */
+    @api recommendation: Recommendation | null = null;
+    /** The active threshold at run time. */
+    @api activeThreshold: number | null = null;
+    /** Review status (Pending review, Approved, Rejected, Held). */
+    @api status: string | null = null;
+    /** Frozen-until date, when the segment is frozen. */
+    @api frozenUntil: string | null = null;
+    /** Show the link to the segment's custom metadata record in Setup. */
+    @api isAdmin = false;
+    /** Segment DeveloperName, for the Setup link. */
+    @api segment = '';
+
+    get headline(): string {
+        const r = this.recommendation;
+        if (!r) return 'No recommendation recorded';
+        if (r.threshold !== null) return `Recommend ${r.threshold}`;
+        if (r.reason === 'insufficient-sample') return 'Not enough data to recommend';
+        if (r.reason === 'no-change') return `Keep ${this.activeThreshold ?? '–'}`;
+        if (r.reason === 'frozen') return 'Frozen: no proposal';
+        return 'No recommendation';
+    }
+
+    get range(): string {
+        const r = this.recommendation;
+        if (r?.range) return `Range ${r.range[0]}–${r.range[1]} (bootstrap, 90%)`;
+        if (r?.startingPoint) return `Starting point ${r.startingPoint[0]}–${r.startingPoint[1]} (from the method, not from data)`;
+        return '';
+    }
+
+    get rationale(): string {
+        return this.recommendation?.rationale ?? '';
+    }
+
+    get statusLabel(): string {
+        if (this.frozenUntil) return `Frozen until ${this.frozenUntil}`;
+        return this.status ?? (this.recommendation?.threshold !== null && this.recommendation ? 'Pending review' : 'No proposal');
+    }
+
+    get expected(): string {
+        const r = this.recommendation;
+        if (!r || r.expectedMqlsPerMonth === null) return '';
+        const rate = r.expectedRejectionRate === null ? '–' : `${Math.round(r.expectedRejectionRate * 100)}%`;
+        return `At ${r.computed}: ${r.expectedMqlsPerMonth} MQLs a month, ${rate} rejected`;
+    }
+
+    get setupUrl(): string {
+        return `/lightning/setup/CustomMetadata/home?filter=MQL_Threshold&segment=${encodeURIComponent(this.segment)}`;
+    }
+}

@@ -1,0 +1,57 @@
+/**
+ * Fixture data for the dashboard, shaped exactly like the GraphQL answers in the org: the latest-runs query built
+ * from the job's own run records (scripts/salesforce/writes.ts runRecord) on a generated org, and the live-figures
+ * aggregates counted from the same org's leads.
+ */
+import { generateOrg, demoOrgSpec, type OrgSpec } from '../scripts/synthetic/generator';
+import { calibrate, defaultSettings } from '../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import { runRecord } from '../scripts/salesforce/writes';
+
+/** The latestRuns GraphQL answer for a generated org (the demo by default). */
+export function latestRunsFixture(spec: OrgSpec = demoOrgSpec()): { data: unknown; leads: number } {
+    const org = generateOrg({ ...spec, snapshotShare: 1 });
+    const result = calibrate({ ...org, settings: defaultSettings(), asOf: org.asOf });
+    const frozen: Record<string, string> = {};
+    const edges = result.segments.map((s, i) => {
+        const rec = runRecord(s, { asOf: org.asOf, source: { kind: 'demo', label: 'demo' }, generatedAt: `${org.asOf}T02:00:00.000Z` }, {
+            Status__c: s.recommendation.threshold !== null ? 'Pending review' : null,
+            Frozen_Until__c: frozen[s.name] ?? null
+        });
+        const node: Record<string, unknown> = { Id: `a01${String(i + 1).padStart(15, '0')}` };
+        for (const [k, v] of Object.entries(rec)) if (k !== 'attributes') node[k] = { value: v };
+        return { node };
+    });
+    // The query orders by Segment__c, as the org would.
+    edges.sort((a, b) => String((a.node.Segment__c as { value: string }).value).localeCompare(String((b.node.Segment__c as { value: string }).value)));
+    return { data: { uiapi: { query: { MQL_Calibration_Run__c: { edges } } } }, leads: org.leads.length };
+}
+
+/** The liveFigures aggregate answer, counted from the demo org's leads as of its date. */
+export function liveFiguresFixture(spec: OrgSpec = demoOrgSpec()): unknown {
+    const org = generateOrg(spec);
+    const asOf = Date.parse(`${org.asOf}T23:59:59Z`);
+    const monthStart = Date.parse(`${org.asOf.slice(0, 7)}-01T00:00:00Z`);
+    const since = asOf - 90 * 86_400_000;
+    const t = (d: string | null) => (d ? Date.parse(d.replace('+0000', 'Z')) : NaN);
+    const recent = org.leads.filter((l) => t(l.handoffDate) >= since);
+    const group = (key: (l: (typeof recent)[0]) => string | null, rows: typeof recent, field: string) => {
+        const m = new Map<string, number>();
+        for (const l of rows) {
+            const k = key(l);
+            if (k !== null) m.set(k, (m.get(k) ?? 0) + 1);
+        }
+        return { edges: [...m.entries()].sort().map(([k, n]) => ({ node: { aggregate: { [field]: { value: k }, Id: { count: { value: n } } } } })) };
+    };
+    const total = (n: number) => ({ edges: [{ node: { aggregate: { Id: { count: { value: n } } } } }] });
+    return {
+        uiapi: {
+            aggregate: {
+                thisMonth: total(org.leads.filter((l) => t(l.handoffDate) >= monthStart).length),
+                rejected90: total(recent.filter((l) => l.rejectionReason).length),
+                bySource: group((l) => l.leadSource ?? null, recent, 'LeadSource'),
+                sqlBySource: group((l) => l.leadSource ?? null, recent.filter((l) => l.qualified), 'LeadSource'),
+                reasons: group((l) => l.rejectionReason ?? null, recent, 'Rejection_Reason__c')
+            }
+        }
+    };
+}
