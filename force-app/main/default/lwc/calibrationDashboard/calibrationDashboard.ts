@@ -61,8 +61,8 @@ export default class CalibrationDashboard extends LightningElement {
         return this.runs !== null && this.runs.length > 0;
     }
 
-    get segmentOptions(): { label: string; value: string }[] {
-        return (this.runs ?? []).map((r) => ({ label: r.segment.replace(/_/g, ' '), value: r.segment }));
+    get segmentOptions(): { label: string; value: string; selected: boolean }[] {
+        return (this.runs ?? []).map((r) => ({ label: r.segment.replace(/_/g, ' '), value: r.segment, selected: r.segment === this.selected }));
     }
 
     get current(): SegmentRun | null {
@@ -112,7 +112,7 @@ export default class CalibrationDashboard extends LightningElement {
         return c ? `Calibrated as of ${c.asOf ?? '–'} from ${c.source ?? 'unknown source'}; ${c.handedOff} handed-off leads, ${c.won} won deals.` : '';
     }
 
-    handleSegment(event: CustomEvent<{ value: string }>): void {
-        this.selected = event.detail.value;
+    handleSegment(event: Event): void {
+        this.selected = (event.target as HTMLSelectElement).value;
     }
 }

@@ -69,8 +69,10 @@ describe('c-calibration-dashboard', () => {
             await flush(); // wire configs are set after connect
             adapter.emit(latestRuns, toRuns);
             await flush();
-            const combo = $(el, 'lightning-combobox');
-            combo.dispatchEvent(new CustomEvent('change', { detail: { value: 'SMB_Inbound' } }));
+            const picker = $(el, 'select.segment-picker');
+            expect([...picker.options].map((o: any) => o.value)).toEqual(['Enterprise_Inbound', 'Expansion', 'Outbound_Assisted', 'SMB_Inbound']);
+            picker.value = 'SMB_Inbound';
+            picker.dispatchEvent(new CustomEvent('change'));
             await flush();
             expect($(el, 'c-score-distribution-chart').recommendedThreshold).toBe(65);
             expect($(el, 'c-recommendation-panel').activeThreshold).toBe(50);
