@@ -6,7 +6,7 @@ import { startPreviewServer } from './server';
 import { launch } from './browser';
 
 async function main(): Promise<void> {
-    const { values, positionals } = parseArgs({ allowPositionals: true, options: { leads: { type: 'string' }, segment: { type: 'string', default: 'SMB_Inbound' } } });
+    const { values, positionals } = parseArgs({ allowPositionals: true, options: { leads: { type: 'string' }, segment: { type: 'string', default: 'Enterprise_Inbound' } } });
     const file = path.resolve(positionals[0] ?? 'dashboard.png');
     await buildPreview();
     const server = await startPreviewServer();
@@ -16,7 +16,8 @@ async function main(): Promise<void> {
         await page.goto(`${server.url}/${values.leads ? `?leads=${values.leads}` : ''}`);
         await page.waitForSelector('c-score-distribution-chart rect.bar_won', { state: 'attached' });
         await page.evaluate((segment) => {
-            const picker = document.querySelector('c-calibration-dashboard select.segment-picker') as HTMLSelectElement | null;
+            // Synthetic shadow hides component internals from document queries: go through the shadowRoot.
+            const picker = document.querySelector('c-calibration-dashboard')?.shadowRoot?.querySelector('select.segment-picker') as HTMLSelectElement | null;
             if (picker) {
                 picker.value = segment;
                 picker.dispatchEvent(new Event('change'));
