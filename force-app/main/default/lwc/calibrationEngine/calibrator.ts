@@ -30,8 +30,7 @@ import {
     rejectionTargetThreshold,
     scenarioAt,
     sqlTargetThresholdFine,
-    validateOverrides,
-    applyDecay
+    validateOverrides
 } from './method';
 
 /** Receives opportunities, then leads, and returns the method's result for every segment. */
@@ -297,7 +296,8 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
 
         const policy = policyByName.get(segment)!;
         const active = policy.activeThreshold;
-        const pathName = (l.overridePaths ?? []).length > 0 && (active === null || score < active) ? l.overridePaths![0] : 'Scored';
+        const op = l.overridePaths;
+        const pathName = op && op.length > 0 && (active === null || score < active) ? op[0] : 'Scored';
         bump(acc.paths, pathName, l.qualified, won);
         bump(acc.sources, l.leadSource || '(none)', l.qualified, won);
 
@@ -345,11 +345,14 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
             acc.win.hPrev++;
             if (l.qualified) acc.win.qPrev++;
         }
-        const grade = (l.grade ?? '').trim().charAt(0).toUpperCase();
-        if (active !== null && grade === 'C' && score >= active) acc.reviewFlagged++;
-        if (grade === 'A' && !l.lastActivityDate && (l.currentScore ?? 0) === 0) acc.nurture++;
-        if (active !== null && settings.decay && typeof l.currentScore === 'number' && l.currentScore >= active) {
-            if (applyDecay(l.currentScore, l.lastActivityDate, asOf, settings.decay) < active) acc.decayDrops++;
+        // Grade letter by char code, and decay from one parsed date: this runs a million times, so no strings.
+        const grade = l.grade ? l.grade.charCodeAt(0) & ~32 : 0;
+        if (active !== null && grade === 67 /* C */ && score >= active) acc.reviewFlagged++;
+        if (grade === 65 /* A */ && !l.lastActivityDate && (l.currentScore ?? 0) === 0) acc.nurture++;
+        const decay = settings.decay;
+        if (active !== null && decay && typeof l.currentScore === 'number' && l.currentScore >= active && l.lastActivityDate) {
+            const idle = Math.floor((asOfMs - toMs(l.lastActivityDate)) / DAY_MS);
+            if (idle >= decay.days && l.currentScore - decay.points * Math.floor(idle / decay.days) < active) acc.decayDrops++;
         }
     }
 
