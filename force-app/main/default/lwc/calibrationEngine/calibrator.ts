@@ -19,7 +19,7 @@ import type {
     SegmentResult,
     Trigger
 } from './types';
-import { wilson, mulberry32, poisson, quantile, histogramMedian, DAY_MS, toMs, addDays } from './stats';
+import { wilson, mulberry32, poisson, quantile, histogramMedian, DAY_MS, toMs, addDays, IdHashSet } from './stats';
 import {
     STARTING_POINTS,
     assignSegment,
@@ -171,7 +171,7 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
     const segments = new Map<string, SegmentAccumulator>(policies.map((p) => [p.name, new SegmentAccumulator()]));
     const exclusions: Exclusion[] = [];
     const exclusionCounts: Record<string, number> = {};
-    const seenLeads = new Set<string>();
+    const seenLeads = new IdHashSet();
     let oppCap = 1024;
     const opps: OppStore = {
         index: new Map(),
@@ -213,8 +213,7 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
 
     function addLead(l: LeadRecord): void {
         if (!l || !l.id) return exclude('lead', null, 'lead without an id');
-        if (seenLeads.has(l.id)) return exclude('lead', l.id, 'duplicate lead id');
-        seenLeads.add(l.id);
+        if (!seenLeads.add(l.id)) return exclude('lead', l.id, 'duplicate lead id');
         const segment = assignSegment(l, settings.segmentRules);
         if (!segment) return exclude('lead', l.id, 'no segment rule matches');
         const acc = segments.get(segment);

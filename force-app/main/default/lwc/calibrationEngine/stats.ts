@@ -93,7 +93,8 @@ export function toMs(value: string | null | undefined): number {
         const mo = digits(value, 5, 2);
         const d = digits(value, 8, 2);
         if (mo < 1 || mo > 12 || d < 1 || d > 31) return NaN;
-        if (n === 10) return y >= 0 ? Date.UTC(y, mo - 1, d) : NaN;
+        if (y < 0) return NaN;
+        if (n === 10) return daysFromCivil(y, mo, d) * DAY_MS;
         if (n >= 19 && value.charCodeAt(10) === 84) {
             let i = 19;
             let ms = 0;
@@ -106,18 +107,38 @@ export function toMs(value: string | null | undefined): number {
                     scale /= 10;
                 }
             }
-            const zone = i === n ? '' : value.slice(i);
-            if (zone === '' || zone === 'Z' || zone === '+0000' || zone === '+00:00' || zone === '-0000' || zone === '-00:00') {
+            if (utcZone(value, i)) {
                 const h = digits(value, 11, 2);
                 const mi = digits(value, 14, 2);
                 const se = digits(value, 17, 2);
-                if (y >= 0 && h >= 0 && h < 24 && mi >= 0 && se >= 0) return Date.UTC(y, mo - 1, d, h, mi, se, Math.round(ms));
+                if (h >= 0 && h < 24 && mi >= 0 && se >= 0) return daysFromCivil(y, mo, d) * DAY_MS + ((h * 60 + mi) * 60 + se) * 1000 + Math.round(ms);
             }
         }
     }
     // Other offsets: Date.parse reads +hh:mm everywhere, +hhmm not.
     const v = /[+-]\d{4}$/.test(value) ? `${value.slice(0, -2)}:${value.slice(-2)}` : value;
     return Date.parse(v);
+}
+
+/** True when the rest of the string from `i` is empty, Z, or a zero UTC offset (+0000, +00:00, -0000, -00:00). */
+function utcZone(s: string, i: number): boolean {
+    const rest = s.length - i;
+    if (rest === 0) return true;
+    if (rest === 1) return s.charCodeAt(i) === 90;
+    const sign = s.charCodeAt(i);
+    if (sign !== 43 && sign !== 45) return false;
+    if (rest === 5) return s.endsWith('0000');
+    return rest === 6 && s.endsWith('00:00');
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil): pure arithmetic. */
+function daysFromCivil(y: number, m: number, d: number): number {
+    const yy = m <= 2 ? y - 1 : y;
+    const era = Math.floor(yy / 400);
+    const yoe = yy - era * 400;
+    const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+    const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+    return era * 146097 + doe - 719468;
 }
 
 function digits(s: string, at: number, len: number): number {
@@ -133,4 +154,55 @@ function digits(s: string, at: number, len: number): number {
 /** Adds whole days to an ISO date (YYYY-MM-DD) and returns an ISO date. */
 export function addDays(isoDate: string, days: number): string {
     return new Date(toMs(isoDate.slice(0, 10)) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * A set of ids kept as two independent 32-bit hashes in typed arrays (open addressing), for catching duplicate
+ * ids among millions of leads without holding the id strings: 8 bytes a slot instead of a string and a hash-table
+ * entry. Two different ids are taken for the same one only if both 32-bit hashes collide (about 1 in 2^64).
+ */
+export class IdHashSet {
+    private a = new Int32Array(1 << 16);
+    private b = new Int32Array(1 << 16);
+    private count = 0;
+
+    /** Adds an id; returns false when it was already there. */
+    add(id: string): boolean {
+        let h1 = 0x811c9dc5;
+        let h2 = 0x9747b28c;
+        for (let i = 0; i < id.length; i++) {
+            const c = id.charCodeAt(i);
+            h1 = Math.imul(h1 ^ c, 16777619);
+            h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
+        }
+        h2 |= 1; // a slot whose second hash is 0 is empty
+        if (this.count * 2 >= this.a.length) this.grow();
+        return this.put(h1, h2);
+    }
+
+    get size(): number {
+        return this.count;
+    }
+
+    private put(h1: number, h2: number): boolean {
+        const mask = this.a.length - 1;
+        let i = h1 & mask;
+        while (this.b[i] !== 0) {
+            if (this.a[i] === h1 && this.b[i] === h2) return false;
+            i = (i + 1) & mask;
+        }
+        this.a[i] = h1;
+        this.b[i] = h2;
+        this.count++;
+        return true;
+    }
+
+    private grow(): void {
+        const oa = this.a;
+        const ob = this.b;
+        this.a = new Int32Array(oa.length * 2);
+        this.b = new Int32Array(ob.length * 2);
+        this.count = 0;
+        for (let i = 0; i < oa.length; i++) if (ob[i] !== 0) this.put(oa[i], ob[i]);
+    }
 }
