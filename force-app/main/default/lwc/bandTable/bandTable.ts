@@ -1,9 +1,6 @@
 import { LightningElement, api } from 'lwc';
-import type { Band, Rate } from 'c/calibrationEngine';
-
-const pct = (r: number | null): string => (r === null ? '–' : `${Math.round(r * 100)}%`);
-const ci = (r: Rate): string => (r.rate === null ? '–' : `${pct(r.rate)} (${pct(r.low)}–${pct(r.high)})`);
-const money = (n: number): string => `$${Math.round(n).toLocaleString('en-US')}`;
+import type { Band } from 'c/calibrationEngine';
+import { ci, money, pct } from 'c/calibrationFormat';
 
 /** Presentational: one row per band — counts, rates with Wilson intervals, pipeline, revenue and verdict. */
 export default class BandTable extends LightningElement {

@@ -1,7 +1,6 @@
 import { LightningElement, api } from 'lwc';
 import type { LiveFigures as Figures } from 'c/calibrationQueries';
-
-const pct = (r: number | null): string => (r === null ? '–' : `${Math.round(r * 100)}%`);
+import { pct } from 'c/calibrationFormat';
 
 /** Presentational: live figures since the run — handoffs this month, 90-day rejection, lead sources, reasons. */
 export default class LiveFigures extends LightningElement {

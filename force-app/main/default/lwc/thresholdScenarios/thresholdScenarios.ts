@@ -1,9 +1,7 @@
 import { LightningElement, api } from 'lwc';
 import { scenarioAt } from 'c/calibrationEngine';
 import type { FineBand, Scenario } from 'c/calibrationEngine';
-
-const pct = (r: number | null): string => (r === null ? '–' : `${Math.round(r * 100)}%`);
-const money = (n: number): string => `$${Math.round(n).toLocaleString('en-US')}`;
+import { formatScenario } from 'c/calibrationFormat';
 
 /** Presentational: the run's scenarios and a what-if slider recomputed by the shared engine at one-point resolution. */
 export default class ThresholdScenarios extends LightningElement {
@@ -31,32 +29,12 @@ export default class ThresholdScenarios extends LightningElement {
     }
 
     get whatIf(): Record<string, string | number | boolean> {
-        const s = scenarioAt(this.fineBands ?? [], this.value, this.windowDays);
-        return {
-            threshold: s.threshold,
-            mqls: s.mqls,
-            mqlsPerMonth: s.mqlsPerMonth,
-            rejectionRate: pct(s.rejectionRate),
-            sqls: s.sqls,
-            pipeline: money(s.pipelineAmount),
-            revenue: money(s.wonAmount),
-            basis: s.extrapolated ? 'extrapolated: outside the scores observed' : 'observed'
-        };
+        const s = formatScenario(scenarioAt(this.fineBands ?? [], this.value, this.windowDays));
+        return { ...s, basis: s.extrapolated ? 'extrapolated: outside the scores observed' : 'observed' };
     }
 
-    get rows(): Record<string, string | number>[] {
-        return (this.scenarios ?? []).map((s) => ({
-            key: `${s.label}-${s.threshold}`,
-            label: s.label,
-            threshold: s.threshold,
-            mqls: s.mqls,
-            mqlsPerMonth: s.mqlsPerMonth,
-            rejectionRate: pct(s.rejectionRate),
-            sqls: s.sqls,
-            pipeline: money(s.pipelineAmount),
-            revenue: money(s.wonAmount),
-            basis: s.extrapolated ? 'extrapolated' : 'observed'
-        }));
+    get rows(): Record<string, string | number | boolean>[] {
+        return (this.scenarios ?? []).map((s) => ({ key: `${s.label}-${s.threshold}`, label: s.label, ...formatScenario(s), basis: s.extrapolated ? 'extrapolated' : 'observed' }));
     }
 
     handleSlide(event: CustomEvent<{ value: number }> & { target: { value: number } }): void {
