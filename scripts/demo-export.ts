@@ -7,15 +7,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { demoOrg, DEMO_SCORE_FIELD } from './sources/demo';
+import type { SyntheticOrg } from './synthetic/generator';
 import { historyToRow, leadToRow, opportunityToRow, LEAD_FIELDS, OPPORTUNITY_FIELDS, HISTORY_FIELDS } from './sources/salesforceRows';
 import { CsvWriter } from './tools/csvWrite';
 
-async function main(): Promise<void> {
-    const { values } = parseArgs({ options: { out: { type: 'string', default: 'demo-export' }, crlf: { type: 'boolean', default: false } } });
-    const out = path.resolve(values.out!);
+/** Writes an org as Lead.csv, Opportunity.csv, LeadHistory.csv and settings.json (its segments) into `out`. */
+export async function exportOrg(org: SyntheticOrg, out: string, eol: '\n' | '\r\n' = '\n'): Promise<void> {
     mkdirSync(out, { recursive: true });
-    const org = demoOrg();
-    const eol = values.crlf ? '\r\n' : '\n';
     const overrideFields = [...new Set(org.policies.flatMap((p) => (p.overrides ?? []).map((o) => o.field)))];
     const lf = LEAD_FIELDS({ scoreField: DEMO_SCORE_FIELD, gradeField: 'pi__grade__c', extra: overrideFields });
     const leads = new CsvWriter(path.join(out, 'Lead.csv'), [...lf.required, ...lf.optional], eol);
@@ -37,13 +35,22 @@ async function main(): Promise<void> {
         }))
     };
     writeFileSync(path.join(out, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+}
+
+async function main(): Promise<void> {
+    const { values } = parseArgs({ options: { out: { type: 'string', default: 'demo-export' }, crlf: { type: 'boolean', default: false } } });
+    const out = path.resolve(values.out!);
+    const org = demoOrg();
+    await exportOrg(org, out, values.crlf ? '\r\n' : '\n');
     process.stdout.write(
         `Wrote ${org.leads.length} leads, ${org.opportunities.length} opportunities and ${org.scoreHistory.length} history rows to ${path.relative(process.cwd(), out) || '.'}/\n` +
             `Try: npm run calibrate -- --leads ${values.out}/Lead.csv --opportunities ${values.out}/Opportunity.csv --lead-history ${values.out}/LeadHistory.csv --config ${values.out}/settings.json --as-of ${org.asOf}\n`
     );
 }
 
-main().catch((e) => {
-    process.stderr.write(`Error: ${(e as Error).message}\n`);
-    process.exitCode = 1;
-});
+if (require.main === module) {
+    main().catch((e) => {
+        process.stderr.write(`Error: ${(e as Error).message}\n`);
+        process.exitCode = 1;
+    });
+}
