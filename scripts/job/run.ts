@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { createCalibrator, type SegmentPolicy } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import { respectRejection } from 'c/calibrationGovernance';
 import { readSettingsFile, resolveSettings, DEFAULT_SEGMENTS, type JobSettings, type SettingsFile } from '../config/settings';
 import type { CalibrationSource } from '../sources/types';
 import { CsvSource } from '../sources/csv';
@@ -33,7 +34,7 @@ export interface RunOptions {
 
 /** What the org side provides: a source bound to a connection, and the writes. */
 export interface OrgSide {
-    open(targetOrg: string | undefined, base: JobSettings, override: SettingsFile | undefined): Promise<{
+    open(targetOrg: string | undefined, base: JobSettings, override: SettingsFile | undefined, asOf: string): Promise<{
         source: CalibrationSource;
         settings: JobSettings;
         write(result: JobResult, policies: SegmentPolicy[], opts: { dryRun: boolean; stamp: boolean }): Promise<JobResult['writes']>;
@@ -61,7 +62,7 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
         source = new CsvSource({ leads: o.leads!, opportunities: o.opportunities!, leadHistory: o.leadHistory }, settings, policies);
     } else {
         if (!o.org) throw new UsageError('--target-org: the org side is not available');
-        org = await o.org.open(o.targetOrg, settings, fileSettings);
+        org = await o.org.open(o.targetOrg, settings, fileSettings, o.asOf ?? today());
         settings = org.settings;
         source = org.source;
     }
@@ -75,6 +76,8 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
         const streamed = await source.stream(calibrator, { asOf, settings: settings.engine, scoreField: settings.scoreField, onProgress: o.onProgress });
         const t1 = performance.now();
         const calibration = calibrator.finish();
+        const policyOf = new Map(policies.map((p) => [p.name, p]));
+        for (const seg of calibration.segments) seg.recommendation = respectRejection(policyOf.get(seg.name)!, seg.recommendation, settings.engine);
         const t2 = performance.now();
         const e = settings.engine;
         const result: JobResult = {

@@ -22,7 +22,8 @@ export const JOB_METADATA_FIELDS = [
     'Recommended_On__c',
     'Sample_Size__c',
     'Expected_MQLs_Per_Month__c',
-    'Expected_Rejection_Rate__c'
+    'Expected_Rejection_Rate__c',
+    'Frozen_Until__c'
 ] as const;
 
 /** When the job has no new proposal it leaves the proposal and its status as they are, and refreshes only these. */
@@ -59,7 +60,7 @@ export interface MetadataWriteSummary {
  * the whole record, so each record is read first and every field the job does not own — the active threshold
  * included — is written back exactly as read. Batches of 10; every result checked.
  */
-export async function writeRecommendations(conn: SfConnection, segments: SegmentResult[], runAt: string): Promise<MetadataWriteSummary> {
+export async function writeRecommendations(conn: SfConnection, segments: SegmentResult[], runAt: string, frozenUntil: Map<string, string> = new Map()): Promise<MetadataWriteSummary> {
     const fullNames = segments.map((s) => `MQL_Threshold.${s.name}`);
     const read = [await conn.metadata.read('CustomMetadata', fullNames)].flat() as MdRecord[];
     const records: object[] = [];
@@ -75,6 +76,11 @@ export async function writeRecommendations(conn: SfConnection, segments: Segment
             const next = typed(v.type, v.value);
             if (!same(current.get(v.field) ?? null, next) && v.field !== 'Recommended_On__c') changed = true;
             current.set(v.field, next);
+        }
+        const frozen = frozenUntil.get(s.name);
+        if (frozen && !same(current.get('Frozen_Until__c') ?? null, typed('xsd:date', frozen))) {
+            current.set('Frozen_Until__c', typed('xsd:date', frozen));
+            changed = true;
         }
         if (!changed && existing?.fullName) {
             summary.unchanged.push(fullNames[i]);

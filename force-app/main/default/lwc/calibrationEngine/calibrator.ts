@@ -43,6 +43,7 @@ export interface Calibrator {
 }
 
 const MAX_LISTED_EXCLUSIONS = 1000;
+const REVIEW_TRIGGERS = new Set<Trigger['code']>(['REJECTION_RATE_SPIKE', 'SQL_RATE_SHIFT', 'NO_ACTIVE_THRESHOLD', 'THRESHOLD_COMPRESSION', 'SCORE_BUNCHING', 'CALIBRATION_STALE']);
 const CLASSES = 16; // rejected | accepted<<1 | qualified<<2 | won<<3
 const MAX_DAYS = 3650;
 const MAX_HOURS = 24 * 90;
@@ -337,12 +338,17 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
             acc.win.decPrev++;
             if (l.rejected) acc.win.rejPrev++;
         }
-        if (age <= 30) {
-            acc.win.h30++;
-            if (l.qualified) acc.win.q30++;
-        } else if (age <= 60) {
-            acc.win.hPrev++;
-            if (l.qualified) acc.win.qPrev++;
+        // MQL→SQL month over month, on cohorts old enough to have matured: SQL within 30 days of handoff, for
+        // leads handed off 30-60 days ago against those handed off 60-90 days ago.
+        if (age > 30 && age <= 90) {
+            const sqlIn30 = l.qualified && !!l.qualifiedDate && toMs(l.qualifiedDate) - handoffMs <= 30 * DAY_MS;
+            if (age <= 60) {
+                acc.win.h30++;
+                if (sqlIn30) acc.win.q30++;
+            } else {
+                acc.win.hPrev++;
+                if (sqlIn30) acc.win.qPrev++;
+            }
         }
         // Grade letter by char code, and decay from one parsed date: this runs a million times, so no strings.
         const grade = l.grade ? l.grade.charCodeAt(0) & ~32 : 0;
@@ -475,7 +481,8 @@ function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, settings
     const cands = candidatesFor(fine, bands, settings, policy.capacityPerMonth);
 
     const triggers = detectTriggers({ policy, acc, fine, settings, asOf });
-    const blocking = triggers.filter((t) => t.severity !== 'info');
+    // Only the method's review triggers (item 10) lift a freeze; diagnostics such as a dominant rejection reason do not.
+    const blocking = triggers.filter((t) => REVIEW_TRIGGERS.has(t.code));
     const sampleOk = acc.total.won >= settings.minWonDeals && acc.total.handedOff >= settings.minHandedOff;
     const frozen = !!policy.frozenUntil && policy.frozenUntil > asOf && blocking.length === 0;
 
@@ -643,7 +650,7 @@ function detectTriggers(x: { policy: SegmentPolicy; acc: SegmentAccumulator; fin
         const now = w.q30 / w.h30;
         const before = w.qPrev / w.hPrev;
         if (Math.abs(now - before) > 0.05)
-            out.push({ code: 'SQL_RATE_SHIFT', severity: 'warning', message: `MQL→SQL moved from ${pct(before)} to ${pct(now)} in the last month.` });
+            out.push({ code: 'SQL_RATE_SHIFT', severity: 'warning', message: `MQL→SQL (within 30 days of handoff) moved from ${pct(before)} to ${pct(now)} between the last two monthly cohorts.` });
     }
     if (active === null && acc.total.handedOff > 0)
         out.push({ code: 'NO_ACTIVE_THRESHOLD', severity: 'warning', message: `${acc.total.handedOff} leads were handed off but the segment has no active threshold.` });
