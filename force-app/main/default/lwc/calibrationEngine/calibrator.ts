@@ -19,7 +19,7 @@ import type {
     SegmentResult,
     Trigger
 } from './types';
-import { wilson, mulberry32, poisson, quantile, histogramMedian, DAY_MS, toMs, addDays, IdHashSet } from './stats';
+import { wilson, mulberry32, poisson, quantile, histogramMedian, DAY_MS, toMs, addDays, IdHashSet, IdHashMap } from './stats';
 import {
     STARTING_POINTS,
     assignSegment,
@@ -148,8 +148,8 @@ class SegmentAccumulator {
 }
 
 interface OppStore {
-    index: Map<string, number>;
-    byLead: Map<string, number>;
+    index: IdHashMap;
+    byLead: IdHashMap;
     amount: number[];
     won: Uint8Array;
     closeMs: number[];
@@ -175,8 +175,8 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
     const seenLeads = new IdHashSet();
     let oppCap = 1024;
     const opps: OppStore = {
-        index: new Map(),
-        byLead: new Map(),
+        index: new IdHashMap(),
+        byLead: new IdHashMap(),
         amount: [],
         won: new Uint8Array(oppCap),
         closeMs: [],
@@ -191,7 +191,7 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
 
     function addOpportunity(o: OpportunityRecord): void {
         if (!o || !o.id) return exclude('opportunity', null, 'opportunity without an id');
-        if (opps.index.has(o.id)) return exclude('opportunity', o.id, 'duplicate opportunity id');
+        if (opps.index.get(o.id) >= 0) return exclude('opportunity', o.id, 'duplicate opportunity id');
         const amount = o.amount === null || o.amount === undefined ? 0 : Number(o.amount);
         if (!Number.isFinite(amount) || amount < 0) return exclude('opportunity', o.id, 'opportunity amount is not a non-negative number');
         const i = opps.ids.length;
@@ -205,8 +205,8 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
             opps.used = u;
         }
         opps.ids.push(o.id);
-        opps.index.set(o.id, i);
-        if (o.leadId) opps.byLead.set(o.leadId, i);
+        opps.index.setIfAbsent(o.id, i);
+        if (o.leadId) opps.byLead.setIfAbsent(o.leadId, i);
         opps.amount.push(amount);
         opps.won[i] = o.isWon ? 1 : 0;
         opps.closeMs.push(toMs(o.closeDate ?? null));
@@ -222,11 +222,11 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
         // The opportunity link is resolved for every lead so that opportunities of unhanded leads are not orphans.
         let oppIdx = -1;
         if (l.opportunityId) {
-            oppIdx = opps.index.get(l.opportunityId) ?? -1;
+            oppIdx = opps.index.get(l.opportunityId);
             if (oppIdx < 0) exclusionCounts['lead points at an unknown opportunity (kept, amount unknown)'] =
                 (exclusionCounts['lead points at an unknown opportunity (kept, amount unknown)'] ?? 0) + 1;
         } else {
-            oppIdx = opps.byLead.get(l.id) ?? -1;
+            oppIdx = opps.byLead.get(l.id);
         }
         if (oppIdx >= 0) opps.used[oppIdx] = 1;
         acc.leads++;

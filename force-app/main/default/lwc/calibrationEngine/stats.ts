@@ -156,35 +156,55 @@ export function addDays(isoDate: string, days: number): string {
     return new Date(toMs(isoDate.slice(0, 10)) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
+let H1 = 0;
+let H2 = 0;
+
+/** Two independent 32-bit hashes of an id (FNV-1a and a murmur-style mix) into H1 and H2; H2 is never 0. */
+function idHashes(id: string): void {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9747b28c;
+    for (let i = 0; i < id.length; i++) {
+        const c = id.charCodeAt(i);
+        h1 = Math.imul(h1 ^ c, 16777619);
+        h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
+    }
+    H1 = h1;
+    H2 = h2 | 1;
+}
+
 /**
- * A set of ids kept as two independent 32-bit hashes in typed arrays (open addressing), for catching duplicate
- * ids among millions of leads without holding the id strings: 8 bytes a slot instead of a string and a hash-table
- * entry. Two different ids are taken for the same one only if both 32-bit hashes collide (about 1 in 2^64).
+ * A map from ids to small non-negative integers kept as two independent 32-bit hashes in typed arrays (open
+ * addressing), for millions of lead and opportunity ids without holding the id strings: 12 bytes a slot instead of
+ * a string and a hash-table entry. Two ids are confused only if both hashes collide (about 1 in 2^64).
  */
-export class IdHashSet {
+export class IdHashMap {
     private a = new Int32Array(1 << 16);
     private b = new Int32Array(1 << 16);
+    private v = new Int32Array(1 << 16);
     private count = 0;
 
-    /** Adds an id; returns false when it was already there. */
-    add(id: string): boolean {
-        let h1 = 0x811c9dc5;
-        let h2 = 0x9747b28c;
-        for (let i = 0; i < id.length; i++) {
-            const c = id.charCodeAt(i);
-            h1 = Math.imul(h1 ^ c, 16777619);
-            h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
-        }
-        h2 |= 1; // a slot whose second hash is 0 is empty
+    /** Sets `id` to `value` unless it is already there; returns false when it was. */
+    setIfAbsent(id: string, value: number): boolean {
         if (this.count * 2 >= this.a.length) this.grow();
-        return this.put(h1, h2);
+        idHashes(id);
+        return this.put(H1, H2, value);
+    }
+
+    /** The value of `id`, or -1. */
+    get(id: string): number {
+        idHashes(id);
+        const h1 = H1;
+        const h2 = H2;
+        const mask = this.a.length - 1;
+        for (let i = h1 & mask; this.b[i] !== 0; i = (i + 1) & mask) if (this.a[i] === h1 && this.b[i] === h2) return this.v[i];
+        return -1;
     }
 
     get size(): number {
         return this.count;
     }
 
-    private put(h1: number, h2: number): boolean {
+    private put(h1: number, h2: number, value: number): boolean {
         const mask = this.a.length - 1;
         let i = h1 & mask;
         while (this.b[i] !== 0) {
@@ -193,16 +213,31 @@ export class IdHashSet {
         }
         this.a[i] = h1;
         this.b[i] = h2;
+        this.v[i] = value;
         this.count++;
         return true;
     }
 
     private grow(): void {
-        const oa = this.a;
-        const ob = this.b;
+        const [oa, ob, ov] = [this.a, this.b, this.v];
         this.a = new Int32Array(oa.length * 2);
         this.b = new Int32Array(ob.length * 2);
+        this.v = new Int32Array(ov.length * 2);
         this.count = 0;
-        for (let i = 0; i < oa.length; i++) if (ob[i] !== 0) this.put(oa[i], ob[i]);
+        for (let i = 0; i < oa.length; i++) if (ob[i] !== 0) this.put(oa[i], ob[i], ov[i]);
+    }
+}
+
+/** A set of ids on IdHashMap: catches duplicates among millions of ids in 12 bytes each. */
+export class IdHashSet {
+    private readonly map = new IdHashMap();
+
+    /** Adds an id; returns false when it was already there. */
+    add(id: string): boolean {
+        return this.map.setIfAbsent(id, 0);
+    }
+
+    get size(): number {
+        return this.map.size;
     }
 }
