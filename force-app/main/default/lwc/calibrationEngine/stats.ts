@@ -178,14 +178,14 @@ function idHashes(id: string): void {
  * a string and a hash-table entry. Two ids are confused only if both hashes collide (about 1 in 2^64).
  */
 export class IdHashMap {
-    private a = new Int32Array(1 << 16);
-    private b = new Int32Array(1 << 16);
-    private v = new Int32Array(1 << 16);
+    /** Slots of three Int32 each — hash 1, hash 2 (0 = empty), value — side by side, so a probe reads one cache line. */
+    private slots = new Int32Array(3 << 16);
+    private capacity = 1 << 16;
     private count = 0;
 
     /** Sets `id` to `value` unless it is already there; returns false when it was. */
     setIfAbsent(id: string, value: number): boolean {
-        if (this.count * 2 >= this.a.length) this.grow();
+        if (this.count * 2 >= this.capacity) this.grow();
         idHashes(id);
         return this.put(H1, H2, value);
     }
@@ -195,8 +195,9 @@ export class IdHashMap {
         idHashes(id);
         const h1 = H1;
         const h2 = H2;
-        const mask = this.a.length - 1;
-        for (let i = h1 & mask; this.b[i] !== 0; i = (i + 1) & mask) if (this.a[i] === h1 && this.b[i] === h2) return this.v[i];
+        const s = this.slots;
+        const mask = this.capacity - 1;
+        for (let i = h1 & mask; s[i * 3 + 1] !== 0; i = (i + 1) & mask) if (s[i * 3] === h1 && s[i * 3 + 1] === h2) return s[i * 3 + 2];
         return -1;
     }
 
@@ -205,26 +206,27 @@ export class IdHashMap {
     }
 
     private put(h1: number, h2: number, value: number): boolean {
-        const mask = this.a.length - 1;
+        const s = this.slots;
+        const mask = this.capacity - 1;
         let i = h1 & mask;
-        while (this.b[i] !== 0) {
-            if (this.a[i] === h1 && this.b[i] === h2) return false;
+        while (s[i * 3 + 1] !== 0) {
+            if (s[i * 3] === h1 && s[i * 3 + 1] === h2) return false;
             i = (i + 1) & mask;
         }
-        this.a[i] = h1;
-        this.b[i] = h2;
-        this.v[i] = value;
+        s[i * 3] = h1;
+        s[i * 3 + 1] = h2;
+        s[i * 3 + 2] = value;
         this.count++;
         return true;
     }
 
     private grow(): void {
-        const [oa, ob, ov] = [this.a, this.b, this.v];
-        this.a = new Int32Array(oa.length * 2);
-        this.b = new Int32Array(ob.length * 2);
-        this.v = new Int32Array(ov.length * 2);
+        const old = this.slots;
+        const oldCapacity = this.capacity;
+        this.capacity = oldCapacity * 2;
+        this.slots = new Int32Array(this.capacity * 3);
         this.count = 0;
-        for (let i = 0; i < oa.length; i++) if (ob[i] !== 0) this.put(oa[i], ob[i], ov[i]);
+        for (let i = 0; i < oldCapacity; i++) if (old[i * 3 + 1] !== 0) this.put(old[i * 3], old[i * 3 + 1], old[i * 3 + 2]);
     }
 }
 
