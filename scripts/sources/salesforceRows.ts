@@ -227,7 +227,10 @@ export class ScoreResolver {
 
     /** Keeps a lead until the history has been read. */
     wait(lead: LeadRecord): void {
-        this.waiting.set(lead.id, { lead, handoffMs: Date.parse(normaliseDate(lead.handoffDate!)), best: null, bestMs: -Infinity });
+        // Held until the history is read, so keep only what the engine reads: once the segment is known the rule
+        // attributes are not needed, and the creation date never is.
+        const slim: LeadRecord = { ...lead, createdDate: null, attributes: lead.segment ? undefined : lead.attributes };
+        this.waiting.set(lead.id, { lead: slim, handoffMs: Date.parse(normaliseDate(lead.handoffDate!)), best: null, bestMs: -Infinity });
     }
 
     get pending(): number {
