@@ -1,8 +1,9 @@
 import { LightningElement, wire } from 'lwc';
 import { graphql } from 'lightning/graphql';
 import isAdmin from '@salesforce/customPermission/MQL_Calibration_Admin';
-import { LATEST_RUNS_QUERY, LIVE_FIGURES_QUERY, liveVariables, toLiveFigures, toRuns } from 'c/calibrationQueries';
-import type { LiveFigures, SegmentRun } from 'c/calibrationQueries';
+import { LATEST_RUNS_QUERY, LIVE_FIGURES_QUERY, RUN_HISTORY_QUERY, liveVariables, toHistory, toLiveFigures, toRuns } from 'c/calibrationQueries';
+import type { HistoryPoint, LiveFigures, SegmentRun } from 'c/calibrationQueries';
+import { pct } from 'c/calibrationFormat';
 
 type GraphQLResult = { data?: unknown; errors?: unknown };
 
@@ -22,6 +23,8 @@ export default class CalibrationDashboard extends LightningElement {
     live: LiveFigures | null = null;
     liveError: string | null = null;
     selected: string | null = null;
+    history: HistoryPoint[] = [];
+    historyVars = { limit: 2000 };
     /** Rolling windows for the live aggregates, fixed when the page opens. */
     liveVars = liveVariables(new Date());
     readonly isAdmin = !!isAdmin;
@@ -47,6 +50,31 @@ export default class CalibrationDashboard extends LightningElement {
             this.live = toLiveFigures(data);
             this.liveError = null;
         }
+    }
+
+    @wire(graphql, { query: RUN_HISTORY_QUERY, variables: '$historyVars' })
+    wiredHistory({ data }: GraphQLResult): void {
+        if (data) this.history = toHistory(data);
+    }
+
+    /** The selected segment's threshold over time, with the acceptance and rejection rates beside it. */
+    get historyRows(): Record<string, string | number>[] {
+        return this.history
+            .filter((h) => h.segment === this.selected)
+            .map((h) => ({
+                key: h.id,
+                asOf: h.asOf ?? '–',
+                active: h.activeThreshold ?? '–',
+                recommended: h.recommendedThreshold ?? '–',
+                rejection: pct(h.rejectionRate),
+                acceptance: h.rejectionRate === null ? '–' : pct(1 - h.rejectionRate),
+                sql: pct(h.sqlRate),
+                change: h.change ?? ''
+            }));
+    }
+
+    get hasHistory(): boolean {
+        return this.historyRows.length > 0;
     }
 
     get isLoading(): boolean {

@@ -40,6 +40,58 @@ export const LATEST_RUNS_QUERY = gql`
     }
 `;
 
+/** Every run, oldest first, for each segment's threshold over time (the job writes one a segment a night). */
+export const RUN_HISTORY_QUERY = gql`
+    query runHistory($limit: Int) {
+        uiapi {
+            query {
+                MQL_Calibration_Run__c(orderBy: { Run_At__c: { order: ASC } }, first: $limit) {
+                    edges {
+                        node {
+                            Id
+                            Segment__c { value }
+                            As_Of__c { value }
+                            Active_Threshold__c { value }
+                            Recommended_Threshold__c { value }
+                            Rejection_Rate__c { value }
+                            SQL_Rate__c { value }
+                            Threshold_Change__c { value }
+                        }
+                    }
+                }
+            }
+        }
+    }
+`;
+
+/** One point of a segment's threshold history. */
+export interface HistoryPoint {
+    id: string;
+    segment: string;
+    asOf: string | null;
+    activeThreshold: number | null;
+    recommendedThreshold: number | null;
+    rejectionRate: number | null;
+    sqlRate: number | null;
+    change: string | null;
+}
+
+/** Maps the runHistory result (percent fields arrive as 0-100). */
+export function toHistory(data: unknown): HistoryPoint[] {
+    const edges = ((data as { uiapi?: { query?: { MQL_Calibration_Run__c?: { edges?: { node: Node }[] } } } })?.uiapi?.query?.MQL_Calibration_Run__c?.edges ?? []) as { node: Node }[];
+    const pctOf = (n: number | null) => (n === null ? null : n / 100);
+    return edges.map(({ node }) => ({
+        id: node.Id,
+        segment: v<string>(node, 'Segment__c') ?? '',
+        asOf: v<string>(node, 'As_Of__c'),
+        activeThreshold: v<number>(node, 'Active_Threshold__c'),
+        recommendedThreshold: v<number>(node, 'Recommended_Threshold__c'),
+        rejectionRate: pctOf(v<number>(node, 'Rejection_Rate__c')),
+        sqlRate: pctOf(v<number>(node, 'SQL_Rate__c')),
+        change: v<string>(node, 'Threshold_Change__c')
+    }));
+}
+
 /** Live figures since the run: server-side aggregates over Lead (counts grouped by picklists only). */
 export const LIVE_FIGURES_QUERY = gql`
     query liveFigures($monthStart: DateTime, $since: DateTime) {

@@ -11,7 +11,21 @@ const graphqlErrors = require('./data/graphqlErrors.json');
 const adapter = graphql as any;
 // gql is a no-op in Jest, so the two wires are told apart by their config: only the live query has variables.
 const toRuns = (config: any) => !config.variables;
-const toLive = (config: any) => !!config.variables;
+const toLive = (config: any) => !!config.variables?.since;
+const toHistory = (config: any) => !!config.variables?.limit;
+const runHistory = {
+    uiapi: {
+        query: {
+            MQL_Calibration_Run__c: {
+                edges: [
+                    { node: { Id: 'a1', Segment__c: { value: 'SMB_Inbound' }, As_Of__c: { value: '2026-08-31' }, Active_Threshold__c: { value: 50 }, Recommended_Threshold__c: { value: 65 }, Rejection_Rate__c: { value: 21.5 }, SQL_Rate__c: { value: 30 }, Threshold_Change__c: { value: null } } },
+                    { node: { Id: 'a2', Segment__c: { value: 'Expansion' }, As_Of__c: { value: '2026-08-31' }, Active_Threshold__c: { value: 30 }, Recommended_Threshold__c: { value: null }, Rejection_Rate__c: { value: 14 }, SQL_Rate__c: { value: 40 }, Threshold_Change__c: { value: null } } },
+                    { node: { Id: 'a3', Segment__c: { value: 'SMB_Inbound' }, As_Of__c: { value: '2026-09-30' }, Active_Threshold__c: { value: 65 }, Recommended_Threshold__c: { value: null }, Rejection_Rate__c: { value: 9 }, SQL_Rate__c: { value: 47 }, Threshold_Change__c: { value: '50 → 65' } } }
+                ]
+            }
+        }
+    }
+};
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
 function mount() {
@@ -37,8 +51,12 @@ describe('c-calibration-dashboard', () => {
     it('asks for live figures over a rolling 90-day window and the current month', async () => {
         mount();
         await flush();
-        const configs = [adapter.getLastConfig()];
-        const live = configs.find(toLive) ?? configs[0];
+        // The filter of emit sees every wire's config; it emits to none and keeps the live one.
+        let live: any = null;
+        adapter.emit(undefined, (config: any) => {
+            if (toLive(config)) live = config;
+            return false;
+        });
         expect(Object.keys(live.variables).sort()).toEqual(['monthStart', 'since']);
         const days = (Date.now() - Date.parse(live.variables.since)) / 86_400_000;
         expect(Math.round(days)).toBe(90);
@@ -99,6 +117,23 @@ describe('c-calibration-dashboard', () => {
             await flush();
             await expect(el).toBeAccessible();
         });
+    });
+
+    it("shows the selected segment's threshold over time with acceptance and rejection beside it", async () => {
+        const el = mount();
+        await flush();
+        adapter.emit(latestRuns, toRuns);
+        adapter.emit(runHistory, toHistory);
+        await flush();
+        const picker = $(el, 'select.segment-picker');
+        picker.value = 'SMB_Inbound';
+        picker.dispatchEvent(new CustomEvent('change'));
+        await flush();
+        const rows = $$(el, 'table.history tbody tr').map((r: any) => [...r.children].map((c: any) => c.textContent));
+        expect(rows).toEqual([
+            ['2026-08-31', '50', '65', '79%', '22%', '30%', ''],
+            ['2026-09-30', '65', '–', '91%', '9%', '47%', '50 → 65']
+        ]);
     });
 
     describe('empty and error states', () => {
