@@ -2,7 +2,8 @@
  * Reports people read: the JSON result (sf CLI style), Markdown and HTML with a chart per segment, and the short
  * terminal table. Every figure here is a count or a rate the engine computed from counts; nothing is re-derived.
  */
-import type { CalibrationResult, Rate, SegmentResult, CalibrationSettings } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import { ci, money, pct } from 'c/calibrationFormat';
+import type { CalibrationResult, SegmentResult, CalibrationSettings } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 import type { StreamSummary } from '../sources/types';
 import { renderBandChart } from './chart';
 
@@ -20,10 +21,7 @@ export interface JobResult {
     timings: Record<string, number>;
 }
 
-const pct = (r: number | null | undefined, digits = 0): string => (r === null || r === undefined ? '–' : `${(r * 100).toFixed(digits)}%`);
-const money = (n: number): string => `$${Math.round(n).toLocaleString('en-US')}`;
 const int = (n: number): string => n.toLocaleString('en-US');
-const ci = (r: Rate): string => (r.rate === null ? '–' : `${pct(r.rate)} (${pct(r.low)}–${pct(r.high)})`);
 
 /** One line per segment for the terminal and the top of the reports. */
 export function recommendationLine(s: SegmentResult): string {
