@@ -29,32 +29,51 @@ Options
 
 const repoRoot = path.resolve(__dirname, '..');
 
+function parseFlags(argv: string[]) {
+    try {
+        return parseArgs({
+            args: argv,
+            strict: true,
+            allowPositionals: false,
+            options: {
+                'target-org': { type: 'string', short: 'o' },
+                leads: { type: 'string' },
+                opportunities: { type: 'string' },
+                'lead-history': { type: 'string' },
+                demo: { type: 'boolean', default: false },
+                config: { type: 'string' },
+                'as-of': { type: 'string' },
+                out: { type: 'string', default: 'calibration-out' },
+                json: { type: 'boolean', default: false },
+                'dry-run': { type: 'boolean', default: false },
+                'no-stamp': { type: 'boolean', default: false },
+                help: { type: 'boolean', short: 'h', default: false }
+            }
+        });
+    } catch (e) {
+        // parseArgs says what is wrong in its first line (unknown option, missing value, stray argument).
+        throw new UsageError(`${(e as Error).message.split('\n')[0]} (see --help)`);
+    }
+}
+
 function options(argv: string[]): RunOptions & { json: boolean; help: boolean; defaulted: boolean } {
-    const { values } = parseArgs({
-        args: argv,
-        strict: true,
-        allowPositionals: false,
-        options: {
-            'target-org': { type: 'string', short: 'o' },
-            leads: { type: 'string' },
-            opportunities: { type: 'string' },
-            'lead-history': { type: 'string' },
-            demo: { type: 'boolean', default: false },
-            config: { type: 'string' },
-            'as-of': { type: 'string' },
-            out: { type: 'string', default: 'calibration-out' },
-            json: { type: 'boolean', default: false },
-            'dry-run': { type: 'boolean', default: false },
-            'no-stamp': { type: 'boolean', default: false },
-            help: { type: 'boolean', short: 'h', default: false }
-        }
-    });
-    const csv = values.leads !== undefined || values.opportunities !== undefined || values['lead-history'] !== undefined;
-    const org = values['target-org'] !== undefined || (!!process.env.SF_ACCESS_TOKEN && !!process.env.SF_INSTANCE_URL && !csv && !values.demo);
+    const { values } = parseFlags(argv);
+    const csv =
+        values.leads !== undefined ||
+        values.opportunities !== undefined ||
+        values['lead-history'] !== undefined;
+    const org =
+        values['target-org'] !== undefined ||
+        (!!process.env.SF_ACCESS_TOKEN && !!process.env.SF_INSTANCE_URL && !csv && !values.demo);
     const chosen = [values.demo, csv, values['target-org'] !== undefined].filter(Boolean).length;
-    if (chosen > 1) throw new UsageError('choose one source: --target-org, --leads/--opportunities, or --demo');
-    if (csv && (!values.leads || !values.opportunities)) throw new UsageError('CSV exports need both --leads and --opportunities (and optionally --lead-history)');
-    if (values['dry-run'] && !org) throw new UsageError('--dry-run goes with --target-org (offline sources never write to an org)');
+    if (chosen > 1)
+        throw new UsageError('choose one source: --target-org, --leads/--opportunities, or --demo');
+    if (csv && (!values.leads || !values.opportunities))
+        throw new UsageError(
+            'CSV exports need both --leads and --opportunities (and optionally --lead-history)'
+        );
+    if (values['dry-run'] && !org)
+        throw new UsageError('--dry-run goes with --target-org (offline sources never write to an org)');
     const source = csv ? 'csv' : org ? 'org' : 'demo';
     return {
         source,
@@ -83,7 +102,10 @@ async function main(): Promise<number> {
             return 0;
         }
         checkOutDir(o.out, repoRoot);
-        if (o.defaulted && !o.json) process.stderr.write('No source given: using the embedded demo org (--demo). See --help for --target-org and CSV exports.\n');
+        if (o.defaulted && !o.json)
+            process.stderr.write(
+                'No source given: using the embedded demo org (--demo). See --help for --target-org and CSV exports.\n'
+            );
         if (o.source === 'org') {
             const { orgSide } = await import('./salesforce/orgSide');
             o.org = orgSide;
@@ -93,18 +115,27 @@ async function main(): Promise<number> {
         o.onProgress = bar?.update;
         const result = await runJob(o).finally(() => bar?.stop());
         if (o.json) {
-            process.stdout.write(`${JSON.stringify({ status: 0, result: { ...result, defaultedToDemo: o.defaulted } })}\n`);
+            process.stdout.write(
+                `${JSON.stringify({ status: 0, result: { ...result, defaultedToDemo: o.defaulted } })}\n`
+            );
         } else {
-            process.stdout.write(`Lead score calibration as of ${result.asOf} — ${result.source.label}\n\n${terminalTable(result)}\n\n`);
-            process.stdout.write(`${result.writes.summary}\nReport: ${path.join(path.relative(process.cwd(), path.resolve(o.out)) || '.', 'report.html')} (also report.md, result.json)\n`);
+            process.stdout.write(
+                `Lead score calibration as of ${result.asOf} — ${result.source.label}\n\n${terminalTable(result)}\n\n`
+            );
+            process.stdout.write(
+                `${result.writes.summary}\nReport: ${path.join(path.relative(process.cwd(), path.resolve(o.out)) || '.', 'report.html')} (also report.md, result.json)\n`
+            );
         }
         return 0;
     } catch (e) {
-        const err = e as Error & { exitCode?: number; code?: string };
-        const known = e instanceof CalibrationJobError || err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || err.name === 'ConfigurationError';
+        const err = e as Error & { exitCode?: number };
+        const known = e instanceof CalibrationJobError || err.name === 'ConfigurationError';
         const message = (err.message || String(e)).split('\n')[0];
-        const exitCode = err.exitCode ?? (known ? 1 : 1);
-        if (wantsJson) process.stdout.write(`${JSON.stringify({ status: exitCode, name: known ? err.name : 'UnexpectedError', message })}\n`);
+        const exitCode = e instanceof CalibrationJobError ? e.exitCode : 1;
+        if (wantsJson)
+            process.stdout.write(
+                `${JSON.stringify({ status: exitCode, name: known ? err.name : 'UnexpectedError', message })}\n`
+            );
         else process.stderr.write(`Error: ${message}\n`);
         if (!known && process.env.DEBUG) process.stderr.write(`${err.stack}\n`);
         return exitCode;

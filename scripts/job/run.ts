@@ -42,6 +42,13 @@ export interface OrgSide {
     }>;
 }
 
+/** True for a real calendar date written YYYY-MM-DD (2026-02-31 is not one). */
+export function isCalendarDate(text: string): boolean {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+    const d = new Date(`${text}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+}
+
 function today(): string {
     return new Date().toISOString().slice(0, 10);
 }
@@ -49,7 +56,7 @@ function today(): string {
 /** Runs the job and returns its result; throws a CalibrationJobError subclass on bad input, before any write. */
 export async function runJob(o: RunOptions): Promise<JobResult> {
     const out = checkOutDir(o.out, o.repoRoot);
-    if (o.asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.asOf)) throw new UsageError(`--as-of ${o.asOf}: expected a date YYYY-MM-DD`);
+    if (o.asOf !== undefined && !isCalendarDate(o.asOf)) throw new UsageError(`--as-of ${o.asOf}: expected a calendar date YYYY-MM-DD`);
     const fileSettings = o.config ? readSettingsFile(o.config) : undefined;
     let settings = resolveSettings(fileSettings);
     let source: CalibrationSource;
