@@ -10,6 +10,8 @@ import { demoOrg, DEMO_SCORE_FIELD } from './sources/demo';
 import type { SyntheticOrg } from './synthetic/generator';
 import { historyToRow, leadToRow, opportunityToRow, LEAD_FIELDS, OPPORTUNITY_FIELDS, HISTORY_FIELDS } from './sources/salesforceRows';
 import { CsvWriter } from './tools/csvWrite';
+import { formatOverride, formatRule } from './config/settings';
+import { defaultSettings } from '../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 
 /** Writes an org as Lead.csv, Opportunity.csv, LeadHistory.csv and settings.json (its segments) into `out`. */
 export async function exportOrg(org: SyntheticOrg, out: string, eol: '\n' | '\r\n' = '\n'): Promise<void> {
@@ -25,14 +27,20 @@ export async function exportOrg(org: SyntheticOrg, out: string, eol: '\n' | '\r\
     const hist = new CsvWriter(path.join(out, 'LeadHistory.csv'), [...HISTORY_FIELDS.required, ...HISTORY_FIELDS.optional], eol);
     for (const h of org.scoreHistory) await hist.write(historyToRow(h, DEMO_SCORE_FIELD));
     await hist.close();
+    // The demo's segments are the engine's default rules; the export writes them out so the CSV run uses the same.
+    const rules = defaultSettings().segmentRules;
     const settings = {
         scoreField: DEMO_SCORE_FIELD,
         gradeField: 'pi__grade__c',
-        segments: org.policies.map((p) => ({
-            name: p.name,
-            activeThreshold: p.activeThreshold,
-            overrides: (p.overrides ?? []).map((o) => `${o.name}: ${o.field} ${o.op} ${o.value}`)
-        }))
+        segments: org.policies.map((p) => {
+            const rule = rules.find((r) => r.segment === p.name);
+            return {
+                name: p.name,
+                ...(rule ? { rule: formatRule(rule), order: rule.order } : {}),
+                activeThreshold: p.activeThreshold,
+                overrides: (p.overrides ?? []).map(formatOverride)
+            };
+        })
     };
     writeFileSync(path.join(out, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
 }

@@ -24,7 +24,10 @@ export function parseRule(text: string): Pick<SegmentRule, 'field' | 'op' | 'val
     const t = text.trim();
     if (t === '*') return { field: null, op: '*', value: null };
     const m = RULE.exec(t);
-    if (!m) throw new Error(`expected "Field op value" (op one of = != >= > <= < in notblank) or "*", got "${text}"`);
+    if (!m)
+        throw new Error(
+            `expected "Field op value" (op one of = != >= > <= < in notblank) or "*", got "${text}"`
+        );
     const op = m[2].trim() as SegmentRule['op'];
     const raw = m[3].trim();
     if (op !== 'notblank' && raw === '') throw new Error(`rule "${text}" has no value`);
@@ -44,6 +47,18 @@ export function parseOverride(text: string): OverrideRule {
     return { name: text.slice(0, i).trim(), field: rule.field, op: rule.op, value: rule.value };
 }
 
+/** Writes a rule back as text, the inverse of parseRule (what MQL_Threshold__mdt.Segment_Rule__c holds). */
+export function formatRule(rule: Pick<SegmentRule, 'field' | 'op' | 'value'>): string {
+    if (rule.op === '*' || rule.field === null) return '*';
+    if (rule.op === 'notblank') return `${rule.field} notblank`;
+    return `${rule.field} ${rule.op} ${String(rule.value)}`;
+}
+
+/** Writes an override back as text, the inverse of parseOverride (what Override_1__c / Override_2__c hold). */
+export function formatOverride(o: OverrideRule): string {
+    return `${o.name}: ${formatRule(o)}`;
+}
+
 const rate = z.number().min(0).max(1);
 const ruleText = z.string().superRefine((v, ctx) => {
     try {
@@ -59,7 +74,9 @@ const overrideText = z.string().superRefine((v, ctx) => {
         ctx.addIssue({ code: 'custom', message: (e as Error).message });
     }
 });
-const apiName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a Salesforce API name (letters, digits, underscores)');
+const apiName = z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a Salesforce API name (letters, digits, underscores)');
 
 /** The settings file's schema. Unknown keys are errors, so a typo never passes silently. */
 export const SettingsSchema = z
@@ -91,7 +108,11 @@ export const SettingsSchema = z
         freezeDays: z.number().int().min(0).optional(),
         bootstrapSamples: z.number().int().min(0).max(5000).optional(),
         seed: z.number().int().optional(),
-        decay: z.object({ points: z.number().min(0), days: z.number().int().min(1) }).strict().nullable().optional(),
+        decay: z
+            .object({ points: z.number().min(0), days: z.number().int().min(1) })
+            .strict()
+            .nullable()
+            .optional(),
         maxScore: z.number().positive().optional(),
         segments: z
             .array(
@@ -101,9 +122,16 @@ export const SettingsSchema = z
                         rule: ruleText.optional(),
                         order: z.number().int().optional(),
                         activeThreshold: z.number().min(0).nullable().optional(),
-                        overrides: z.array(overrideText).max(2, 'at most 2 high-intent overrides per segment').optional(),
+                        overrides: z
+                            .array(overrideText)
+                            .max(2, 'at most 2 high-intent overrides per segment')
+                            .optional(),
                         capacityPerMonth: z.number().positive().nullable().optional(),
-                        frozenUntil: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD').nullable().optional()
+                        frozenUntil: z
+                            .string()
+                            .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
+                            .nullable()
+                            .optional()
                     })
                     .strict()
             )
@@ -118,7 +146,13 @@ export interface JobSettings {
     engine: CalibrationSettings;
     scoreField: string;
     gradeField: string | null;
-    statuses: { open: string[]; handoff: string[]; accepted: string[]; rejected: string[]; qualified: string[] };
+    statuses: {
+        open: string[];
+        handoff: string[];
+        accepted: string[];
+        rejected: string[];
+        qualified: string[];
+    };
     /** Policies from the file's `segments` (offline sources); empty when the file names none. */
     policies: SegmentPolicy[];
 }
@@ -134,9 +168,16 @@ export function validateSettings(input: unknown, source: string): SettingsFile {
     const parsed = SettingsSchema.safeParse(input);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0];
-    const key = issue.path.length > 0 ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
+    const key =
+        issue.path.length > 0
+            ? issue.path
+                  .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+                  .join('')
+                  .replace(/^\./, '')
+            : '(top level)';
     let message = issue.message;
-    if (issue.code === 'unrecognized_keys') message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (issue.code === 'unrecognized_keys')
+        message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     throw new SettingsError(`${source}: ${key}: ${message}`);
 }
 
@@ -146,7 +187,9 @@ export function readSettingsFile(file: string): SettingsFile {
     try {
         text = readFileSync(file, 'utf8');
     } catch (e) {
-        throw new SettingsError(`${file}: cannot read the settings file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        throw new SettingsError(
+            `${file}: cannot read the settings file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`
+        );
     }
     let json: unknown;
     try {

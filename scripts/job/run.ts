@@ -3,14 +3,25 @@
  * here computes a rate. Org reads and writes live in scripts/salesforce/, offline outputs in scripts/output/.
  */
 import path from 'node:path';
-import { createCalibrator, type SegmentPolicy } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import {
+    createCalibrator,
+    type SegmentPolicy
+} from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 import { respectRejection } from 'c/calibrationGovernance';
-import { readSettingsFile, resolveSettings, DEFAULT_SEGMENTS, type JobSettings, type SettingsFile } from '../config/settings';
+import {
+    formatOverride,
+    formatRule,
+    readSettingsFile,
+    resolveSettings,
+    DEFAULT_SEGMENTS,
+    type JobSettings,
+    type SettingsFile
+} from '../config/settings';
 import type { CalibrationSource } from '../sources/types';
 import { CsvSource } from '../sources/csv';
 import { DemoSource, DEMO_SCORE_FIELD } from '../sources/demo';
 import { checkOutDir, OutputFolder } from '../output/outDir';
-import { metadataFolder } from '../output/metadataFolder';
+import { metadataFolder, type AdminValues } from '../output/metadataFolder';
 import { renderBandChart } from '../report/chart';
 import { renderHtml, renderMarkdown, type JobResult } from '../report/report';
 import { UsageError } from '../errors';
@@ -34,12 +45,46 @@ export interface RunOptions {
 
 /** What the org side provides: a source bound to a connection, and the writes. */
 export interface OrgSide {
-    open(targetOrg: string | undefined, base: JobSettings, override: SettingsFile | undefined, asOf: string): Promise<{
+    open(
+        targetOrg: string | undefined,
+        base: JobSettings,
+        override: SettingsFile | undefined,
+        asOf: string
+    ): Promise<{
         source: CalibrationSource;
         settings: JobSettings;
-        write(result: JobResult, policies: SegmentPolicy[], opts: { dryRun: boolean; stamp: boolean }): Promise<JobResult['writes']>;
+        write(
+            result: JobResult,
+            policies: SegmentPolicy[],
+            opts: { dryRun: boolean; stamp: boolean }
+        ): Promise<JobResult['writes']>;
         close(): Promise<void>;
     }>;
+}
+
+/**
+ * What an offline source says about each segment's admin-owned fields, for the metadata folder: the demo knows its
+ * own policies and rules; CSV exports know only what the settings file's `segments` name.
+ */
+export function offlineAdminValues(
+    kind: RunOptions['source'],
+    policies: SegmentPolicy[],
+    settings: JobSettings,
+    file: SettingsFile | undefined
+): AdminValues[] {
+    return policies.map((p) => {
+        const named = file?.segments?.find((s) => s.name === p.name);
+        const rule = settings.engine.segmentRules.find((r) => r.segment === p.name);
+        const ruleKnown = kind === 'demo' || named?.rule !== undefined;
+        return {
+            name: p.name,
+            known: kind === 'demo' || named !== undefined,
+            activeThreshold: p.activeThreshold,
+            rule: ruleKnown && rule ? { text: formatRule(rule), order: rule.order } : null,
+            overrides: (p.overrides ?? []).map(formatOverride),
+            capacityPerMonth: p.capacityPerMonth ?? null
+        };
+    });
 }
 
 /** True for a real calendar date written YYYY-MM-DD (2026-02-31 is not one). */
@@ -56,7 +101,8 @@ function today(): string {
 /** Runs the job and returns its result; throws a CalibrationJobError subclass on bad input, before any write. */
 export async function runJob(o: RunOptions): Promise<JobResult> {
     const out = checkOutDir(o.out, o.repoRoot);
-    if (o.asOf !== undefined && !isCalendarDate(o.asOf)) throw new UsageError(`--as-of ${o.asOf}: expected a calendar date YYYY-MM-DD`);
+    if (o.asOf !== undefined && !isCalendarDate(o.asOf))
+        throw new UsageError(`--as-of ${o.asOf}: expected a calendar date YYYY-MM-DD`);
     const fileSettings = o.config ? readSettingsFile(o.config) : undefined;
     let settings = resolveSettings(fileSettings);
     let source: CalibrationSource;
@@ -65,8 +111,15 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
         settings = resolveSettings({ scoreField: DEMO_SCORE_FIELD }, fileSettings);
         source = new DemoSource();
     } else if (o.source === 'csv') {
-        const policies = settings.policies.length > 0 ? settings.policies : DEFAULT_SEGMENTS.map((name) => ({ name, activeThreshold: null }));
-        source = new CsvSource({ leads: o.leads!, opportunities: o.opportunities!, leadHistory: o.leadHistory }, settings, policies);
+        const policies =
+            settings.policies.length > 0
+                ? settings.policies
+                : DEFAULT_SEGMENTS.map((name) => ({ name, activeThreshold: null }));
+        source = new CsvSource(
+            { leads: o.leads!, opportunities: o.opportunities!, leadHistory: o.leadHistory },
+            settings,
+            policies
+        );
     } else {
         if (!o.org) throw new UsageError('--target-org: the org side is not available');
         org = await o.org.open(o.targetOrg, settings, fileSettings, o.asOf ?? today());
@@ -76,15 +129,26 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
     try {
         const loaded = await source.loadPolicies();
         // Offline sources take active thresholds from the settings file's segments when it names them.
-        const policies = o.source === 'demo' && settings.policies.length > 0 ? settings.policies : loaded.policies;
+        const policies =
+            o.source === 'demo' && settings.policies.length > 0 ? settings.policies : loaded.policies;
         const asOf = o.asOf ?? (o.source === 'demo' ? '2026-10-31' : today());
         const calibrator = createCalibrator({ policies, settings: settings.engine, asOf });
         const t0 = performance.now();
-        const streamed = await source.stream(calibrator, { asOf, settings: settings.engine, scoreField: settings.scoreField, onProgress: o.onProgress });
+        const streamed = await source.stream(calibrator, {
+            asOf,
+            settings: settings.engine,
+            scoreField: settings.scoreField,
+            onProgress: o.onProgress
+        });
         const t1 = performance.now();
         const calibration = calibrator.finish();
         const policyOf = new Map(policies.map((p) => [p.name, p]));
-        for (const seg of calibration.segments) seg.recommendation = respectRejection(policyOf.get(seg.name)!, seg.recommendation, settings.engine);
+        for (const seg of calibration.segments)
+            seg.recommendation = respectRejection(
+                policyOf.get(seg.name)!,
+                seg.recommendation,
+                settings.engine
+            );
         const t2 = performance.now();
         const e = settings.engine;
         const result: JobResult = {
@@ -102,7 +166,12 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
                 scenarioDelta: e.scenarioDelta,
                 scenarioWindowDays: e.scenarioWindowDays
             },
-            read: { leads: streamed.leads, opportunities: streamed.opportunities, historyRows: streamed.historyRows, scoreSources: streamed.scoreSources },
+            read: {
+                leads: streamed.leads,
+                opportunities: streamed.opportunities,
+                historyRows: streamed.historyRows,
+                scoreSources: streamed.scoreSources
+            },
             segments: calibration.segments,
             exclusions: calibration.exclusions,
             exclusionCounts: calibration.exclusionCounts,
@@ -113,9 +182,14 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
         if (org) {
             result.writes = await org.write(result, policies, { dryRun: o.dryRun, stamp: o.stamp });
         } else {
+            const unknown = o.source === 'csv' && !fileSettings?.segments?.length;
             result.writes = {
                 mode: 'folder',
-                summary: `Offline source: recommendations written as a deployable metadata folder (${path.join(path.basename(out), 'metadata')}); see metadata/DEPLOY.md. Nothing was written to an org.`
+                summary: `Offline source: recommendations written as a deployable metadata folder (${path.join(path.basename(out), 'metadata')}); see metadata/DEPLOY.md${
+                    unknown
+                        ? ' (the settings name no segments, so the active thresholds are unknown: do not deploy it as it is)'
+                        : ''
+                }. Nothing was written to an org.`
             };
         }
         result.timings.writes = (performance.now() - t3) / 1000;
@@ -124,9 +198,25 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
         folder.add('report.md', renderMarkdown(result));
         folder.add('report.html', renderHtml(result));
         for (const s of result.segments) {
-            folder.add(`charts/${s.name}.svg`, renderBandChart({ segment: s.name, bands: s.bands, activeThreshold: s.activeThreshold, recommendedThreshold: s.recommendation.threshold ?? s.recommendation.computed }));
+            folder.add(
+                `charts/${s.name}.svg`,
+                renderBandChart({
+                    segment: s.name,
+                    bands: s.bands,
+                    activeThreshold: s.activeThreshold,
+                    recommendedThreshold: s.recommendation.threshold ?? s.recommendation.computed
+                })
+            );
         }
-        if (!org) for (const [rel, content] of Object.entries(metadataFolder(result.segments, policies, result.generatedAt))) folder.add(`metadata/${rel}`, content);
+        if (!org)
+            for (const [rel, content] of Object.entries(
+                metadataFolder(
+                    result.segments,
+                    offlineAdminValues(o.source, policies, settings, fileSettings),
+                    result.generatedAt
+                )
+            ))
+                folder.add(`metadata/${rel}`, content);
         folder.commit();
         return result;
     } finally {

@@ -4,16 +4,21 @@
  * active threshold the source reported, unchanged, next to the recommendation fields: a CustomMetadata deploy
  * replaces the whole record.
  */
-import type { SegmentResult, SegmentPolicy } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import type { SegmentResult } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 
-type Value = { field: string; type: 'xsd:double' | 'xsd:string' | 'xsd:dateTime' | 'xsd:date'; value: string | number | null };
+type Value = {
+    field: string;
+    type: 'xsd:double' | 'xsd:string' | 'xsd:dateTime' | 'xsd:date';
+    value: string | number | null;
+};
 
 function xmlEscape(s: string): string {
     return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function valueXml(v: Value): string {
-    if (v.value === null) return `    <values>\n        <field>${v.field}</field>\n        <value xsi:nil="true"/>\n    </values>`;
+    if (v.value === null)
+        return `    <values>\n        <field>${v.field}</field>\n        <value xsi:nil="true"/>\n    </values>`;
     return `    <values>\n        <field>${v.field}</field>\n        <value xsi:type="${v.type}">${xmlEscape(String(v.value))}</value>\n    </values>`;
 }
 
@@ -25,23 +30,80 @@ export function recommendationValues(s: SegmentResult, runAt: string): Value[] {
         { field: 'Recommended_Threshold__c', type: 'xsd:double', value: r.threshold ?? r.computed },
         { field: 'Recommended_Low__c', type: 'xsd:double', value: r.range ? r.range[0] : null },
         { field: 'Recommended_High__c', type: 'xsd:double', value: r.range ? r.range[1] : null },
-        { field: 'Recommendation_Status__c', type: 'xsd:string', value: proposing ? 'Pending review' : 'Held' },
+        {
+            field: 'Recommendation_Status__c',
+            type: 'xsd:string',
+            value: proposing ? 'Pending review' : 'Held'
+        },
         { field: 'Recommendation_Reason__c', type: 'xsd:string', value: r.reason },
         { field: 'Rationale__c', type: 'xsd:string', value: r.rationale },
         { field: 'Recommended_On__c', type: 'xsd:dateTime', value: runAt },
         { field: 'Sample_Size__c', type: 'xsd:double', value: s.sample.handedOff },
         { field: 'Expected_MQLs_Per_Month__c', type: 'xsd:double', value: r.expectedMqlsPerMonth },
-        { field: 'Expected_Rejection_Rate__c', type: 'xsd:double', value: r.expectedRejectionRate === null ? null : Math.round(r.expectedRejectionRate * 1000) / 10 }
+        {
+            field: 'Expected_Rejection_Rate__c',
+            type: 'xsd:double',
+            value: r.expectedRejectionRate === null ? null : Math.round(r.expectedRejectionRate * 1000) / 10
+        }
     ];
 }
 
-/** Files of the folder, keyed by path relative to it. */
-export function metadataFolder(segments: SegmentResult[], policies: SegmentPolicy[], runAt: string): Record<string, string> {
+/**
+ * What the offline source says about a segment's admin-owned fields. `known` is false when the source could not
+ * say (CSV exports with no `segments` in the settings): the record then carries an empty active threshold, and the
+ * folder's note says so first, because deploying it would clear the org's value.
+ */
+export interface AdminValues {
+    name: string;
+    known: boolean;
+    activeThreshold: number | null;
+    /** `Field op value` or `*`, with its order, when the source gives the segment's rule. */
+    rule?: { text: string; order: number } | null;
+    /** `Name: Field op value`, at most two. */
+    overrides?: string[];
+    capacityPerMonth?: number | null;
+}
+
+/** The admin fields the folder carries for a segment, as the source gave them. */
+function adminValues(a: AdminValues | undefined): Value[] {
+    const values: Value[] = [
+        { field: 'Active_Threshold__c', type: 'xsd:double', value: a?.activeThreshold ?? null }
+    ];
+    if (!a?.known) return values;
+    if (a.rule)
+        values.push(
+            { field: 'Segment_Rule__c', type: 'xsd:string', value: a.rule.text },
+            { field: 'Rule_Order__c', type: 'xsd:double', value: a.rule.order }
+        );
+    const overrides = a.overrides ?? [];
+    values.push(
+        { field: 'Override_1__c', type: 'xsd:string', value: overrides[0] ?? null },
+        { field: 'Override_2__c', type: 'xsd:string', value: overrides[1] ?? null }
+    );
+    values.push({
+        field: 'Capacity_MQLs_Per_Month__c',
+        type: 'xsd:double',
+        value: a.capacityPerMonth ?? null
+    });
+    return values;
+}
+
+/**
+ * Files of the folder, keyed by path relative to it: one `customMetadata/MQL_Threshold.<Segment>.md` per segment
+ * (Metadata API format, for `sf project deploy start --metadata-dir`), `package.xml` and `DEPLOY.md`.
+ */
+export function metadataFolder(
+    segments: SegmentResult[],
+    admin: AdminValues[],
+    runAt: string
+): Record<string, string> {
     const files: Record<string, string> = {};
     const members: string[] = [];
     for (const s of segments) {
-        const policy = policies.find((p) => p.name === s.name);
-        const values: Value[] = [{ field: 'Active_Threshold__c', type: 'xsd:double', value: policy?.activeThreshold ?? null }, ...recommendationValues(s, runAt)];
+        const values: Value[] = [
+            ...adminValues(admin.find((a) => a.name === s.name)),
+            ...recommendationValues(s, runAt)
+        ];
         const member = `MQL_Threshold.${s.name}`;
         members.push(member);
         files[`customMetadata/${member}.md`] = `<?xml version="1.0" encoding="UTF-8"?>
@@ -52,6 +114,13 @@ ${values.map(valueXml).join('\n')}
 </CustomMetadata>
 `;
     }
+    const unknown = segments.filter((s) => !admin.find((a) => a.name === s.name)?.known).map((s) => s.name);
+    const warning =
+        unknown.length === 0
+            ? ''
+            : `> **Do not deploy this folder as it is.** The source did not give the active threshold${unknown.length > 1 ? 's' : ''} of ${unknown.join(', ')} (the settings file has no \`segments\`), so ${unknown.length > 1 ? 'those records carry' : 'that record carries'} an empty \`Active_Threshold__c\`, and a deploy would clear the value admins approved. Rerun with \`--config\` naming each segment's \`activeThreshold\`, rule and overrides as the org has them, or run the job with \`--target-org\`.
+
+`;
     files['package.xml'] = `<?xml version="1.0" encoding="UTF-8"?>
 <Package xmlns="http://soap.sforce.com/2006/04/metadata">
     <types>
@@ -63,12 +132,14 @@ ${members.map((m) => `        <members>${m}</members>`).join('\n')}
 `;
     files['DEPLOY.md'] = `# Deploying these recommendations
 
-This folder holds the calibration job's recommendations as \`MQL_Threshold__mdt\` records in Metadata API format.
+${warning}This folder holds the calibration job's recommendations as \`MQL_Threshold__mdt\` records in Metadata API format.
 They were computed from offline data (CSV exports or the demo org), so the job could not read the org's records.
 
-**A custom metadata deploy replaces whole records.** Each record here carries the active threshold the job was
-given (\`Active_Threshold__c\`, unchanged) and the recommendation fields; fields not listed here (segment rules,
-overrides, review conditions, capacity) would be cleared. Compare with the org first:
+**A custom metadata deploy replaces whole records.** Each record here carries the recommendation fields and,
+unchanged, what the source said about the fields admins own: the active threshold (\`Active_Threshold__c\`) and,
+when the settings name them, the segment rule and order, the two overrides and the capacity. A field not in the
+file is cleared by the deploy (\`Review_Conditions__c\` always is, and \`Frozen_Until__c\`). Compare with the
+org first:
 
     sf project retrieve start --metadata CustomMetadata:MQL_Threshold.SMB_Inbound --target-org <alias>
 
