@@ -60,6 +60,10 @@ export function formatOverride(o: OverrideRule): string {
 }
 
 const rate = z.number().min(0).max(1);
+const range = z
+    .object({ min: rate, max: rate })
+    .strict()
+    .refine((r) => r.min <= r.max, { message: 'expected min at or below max' });
 const ruleText = z.string().superRefine((v, ctx) => {
     try {
         parseRule(v);
@@ -97,8 +101,8 @@ export const SettingsSchema = z
         bandWidth: z.number().int().min(1).max(1000).optional(),
         lookbackMonths: z.number().int().min(1).max(60).optional(),
         targetRejectionRate: rate.optional(),
-        healthySqlRate: z.object({ min: rate, max: rate }).strict().optional(),
-        healthyRejectionRate: z.object({ min: rate, max: rate }).strict().optional(),
+        healthySqlRate: range.optional(),
+        healthyRejectionRate: range.optional(),
         minWonDeals: z.number().int().min(1).optional(),
         minHandedOff: z.number().int().min(1).optional(),
         minStep: z.number().min(0).optional(),
