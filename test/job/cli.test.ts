@@ -10,8 +10,16 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', script), ...args], { cwd: ROOT, env: { ...process.env, SF_ACCESS_TOKEN: '', SF_INSTANCE_URL: '' }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-            resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
+        execFile(
+            process.execPath,
+            ['--import', 'tsx', path.join(ROOT, 'scripts', script), ...args],
+            {
+                cwd: ROOT,
+                env: { ...process.env, SF_ACCESS_TOKEN: '', SF_INSTANCE_URL: '' },
+                maxBuffer: 64 << 20
+            },
+            (err, stdout, stderr) =>
+                resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
         );
     });
 }
@@ -35,7 +43,16 @@ test('with no source the job runs the demo org, says so, and leaves a report', a
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^No source given: using the embedded demo org/);
     assert.match(r.stdout, /SMB_Inbound\s+50\s+[\d,]+\s+\d+\s+\d+%\s+recommend 65/);
-    for (const f of ['report.html', 'report.md', 'result.json', 'charts/SMB_Inbound.svg', 'metadata/package.xml', 'metadata/DEPLOY.md', 'metadata/customMetadata/MQL_Threshold.SMB_Inbound.md']) assert.ok(existsSync(path.join(out, f)), f);
+    for (const f of [
+        'report.html',
+        'report.md',
+        'result.json',
+        'charts/SMB_Inbound.svg',
+        'metadata/package.xml',
+        'metadata/DEPLOY.md',
+        'metadata/customMetadata/MQL_Threshold.SMB_Inbound.md'
+    ])
+        assert.ok(existsSync(path.join(out, f)), f);
     const md = readFileSync(path.join(out, 'metadata/customMetadata/MQL_Threshold.SMB_Inbound.md'), 'utf8');
     assert.match(md, /<field>Active_Threshold__c<\/field>\s*<value xsi:type="xsd:double">50<\/value>/);
     assert.match(md, /<field>Recommended_Threshold__c<\/field>\s*<value xsi:type="xsd:double">65<\/value>/);
@@ -47,36 +64,86 @@ test('--json prints the sf-style envelope with the contract fields', () => {
     assert.equal(r.asOf, '2026-10-31');
     assert.equal(r.source.kind, 'demo');
     const s = r.segments.find((x: any) => x.name === 'SMB_Inbound');
-    for (const k of ['name', 'activeThreshold', 'recommendation', 'bands', 'scenarios', 'triggers']) assert.ok(k in s, k);
+    for (const k of ['name', 'activeThreshold', 'recommendation', 'bands', 'scenarios', 'triggers'])
+        assert.ok(k in s, k);
     for (const k of ['threshold', 'reason', 'range']) assert.ok(k in s.recommendation, k);
-    for (const k of ['from', 'to', 'handedOff', 'accepted', 'rejected', 'qualified', 'opportunities', 'won', 'pipelineAmount', 'wonAmount', 'wonShare']) assert.ok(k in s.bands[0], k);
-    for (const k of ['threshold', 'mqls', 'rejectionRate', 'pipelineAmount', 'wonAmount', 'extrapolated']) assert.ok(k in s.scenarios[0], k);
+    for (const k of [
+        'from',
+        'to',
+        'handedOff',
+        'accepted',
+        'rejected',
+        'qualified',
+        'opportunities',
+        'won',
+        'pipelineAmount',
+        'wonAmount',
+        'wonShare'
+    ])
+        assert.ok(k in s.bands[0], k);
+    for (const k of ['threshold', 'mqls', 'rejectionRate', 'pipelineAmount', 'wonAmount', 'extrapolated'])
+        assert.ok(k in s.scenarios[0], k);
     for (const k of ['code', 'message']) assert.ok(k in s.triggers[0], k);
     // Traceable: the band counts add up to the segment's sample.
-    assert.equal(s.bands.reduce((t: number, b: any) => t + b.handedOff, 0), s.sample.handedOff);
+    assert.equal(
+        s.bands.reduce((t: number, b: any) => t + b.handedOff, 0),
+        s.sample.handedOff
+    );
 });
 
 test('the CSV exports of the demo (CRLF, quoted) give the same recommendations as --demo', async () => {
     const r = await calibrate([
-        '--leads', path.join(exportDir, 'Lead.csv'), '--opportunities', path.join(exportDir, 'Opportunity.csv'), '--lead-history', path.join(exportDir, 'LeadHistory.csv'),
-        '--config', path.join(exportDir, 'settings.json'), '--as-of', '2026-10-31', '--json', '--out', path.join(tmp(), 'out')
+        '--leads',
+        path.join(exportDir, 'Lead.csv'),
+        '--opportunities',
+        path.join(exportDir, 'Opportunity.csv'),
+        '--lead-history',
+        path.join(exportDir, 'LeadHistory.csv'),
+        '--config',
+        path.join(exportDir, 'settings.json'),
+        '--as-of',
+        '2026-10-31',
+        '--json',
+        '--out',
+        path.join(tmp(), 'out')
     ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const csv = JSON.parse(r.stdout).result;
     assert.equal(csv.source.kind, 'csv');
-    const pick = (res: any) => res.segments.map((s: any) => [s.name, s.recommendation.threshold, s.recommendation.reason, s.recommendation.range, s.sample.handedOff]);
+    const pick = (res: any) =>
+        res.segments.map((s: any) => [
+            s.name,
+            s.recommendation.threshold,
+            s.recommendation.reason,
+            s.recommendation.range,
+            s.sample.handedOff
+        ]);
     assert.deepEqual(pick(csv), pick(demoJson.result));
     assert.deepEqual(csv.read.scoreSources, demoJson.result.read.scoreSources);
 });
 
 /** Writes small CSV files for the bad-input cases. */
-function files(lead: string, opp = '"Id","Amount","IsWon","IsClosed","CloseDate"\n"006A",100,true,true,2026-09-01\n') {
+function files(
+    lead: string,
+    opp = '"Id","Amount","IsWon","IsClosed","CloseDate"\n"006A",100,true,true,2026-09-01\n'
+) {
     const dir = tmp();
     writeFileSync(path.join(dir, 'Lead.csv'), lead);
     writeFileSync(path.join(dir, 'Opportunity.csv'), opp);
-    return { dir, args: ['--leads', path.join(dir, 'Lead.csv'), '--opportunities', path.join(dir, 'Opportunity.csv'), '--out', path.join(dir, 'out')] };
+    return {
+        dir,
+        args: [
+            '--leads',
+            path.join(dir, 'Lead.csv'),
+            '--opportunities',
+            path.join(dir, 'Opportunity.csv'),
+            '--out',
+            path.join(dir, 'out')
+        ]
+    };
 }
-const HEAD = 'Id,Status,CreatedDate,IsConverted,Handoff_Date__c,pi__score__c,Score_At_Handoff__c,ConvertedOpportunityId\n';
+const HEAD =
+    'Id,Status,CreatedDate,IsConverted,Handoff_Date__c,pi__score__c,Score_At_Handoff__c,ConvertedOpportunityId\n';
 const GOOD = '00Q1,Working,2026-08-01T00:00:00.000+0000,true,2026-08-02T00:00:00.000+0000,55,55,006A\n';
 
 async function expectError(args: string[], dir: string, pattern: RegExp) {
@@ -90,14 +157,18 @@ async function expectError(args: string[], dir: string, pattern: RegExp) {
 }
 
 test('a CSV with a BOM and a quoted multi-line field reads fine', async () => {
-    const { args } = files(`\ufeff${HEAD.replace('\n', '\r\n')}"00Q1","Working","2026-08-01T00:00:00.000+0000","true","2026-08-02T00:00:00.000+0000","55","55","006A"\r\n"00Q2","Open, ""new""\nline two","2026-08-01T00:00:00.000+0000","false","","10","",""\r\n`);
+    const { args } = files(
+        `\ufeff${HEAD.replace('\n', '\r\n')}"00Q1","Working","2026-08-01T00:00:00.000+0000","true","2026-08-02T00:00:00.000+0000","55","55","006A"\r\n"00Q2","Open, ""new""\nline two","2026-08-01T00:00:00.000+0000","false","","10","",""\r\n`
+    );
     const r = await calibrate([...args, '--json']);
     assert.equal(r.code, 0, r.stdout);
     assert.equal(JSON.parse(r.stdout).result.read.leads, 2);
 });
 
 test('a missing required column names the file and the column', async () => {
-    const { dir, args } = files(HEAD.replace(',Handoff_Date__c', '') + GOOD.replace(',2026-08-02T00:00:00.000+0000', ''));
+    const { dir, args } = files(
+        HEAD.replace(',Handoff_Date__c', '') + GOOD.replace(',2026-08-02T00:00:00.000+0000', '')
+    );
     await expectError(args, dir, /^Error: .*Lead\.csv:1: Handoff_Date__c: required column missing/);
 });
 
@@ -107,15 +178,26 @@ test('a ragged row names the file and the line', async () => {
 });
 
 test('a non-numeric score names the file, the line and the field', async () => {
-    const { dir, args } = files(HEAD + GOOD + '00Q2,Working,2026-08-01T00:00:00.000+0000,false,2026-08-02T00:00:00.000+0000,55,high,\n');
+    const { dir, args } = files(
+        HEAD +
+            GOOD +
+            '00Q2,Working,2026-08-01T00:00:00.000+0000,false,2026-08-02T00:00:00.000+0000,55,high,\n'
+    );
     await expectError(args, dir, /^Error: .*Lead\.csv:3: Score_At_Handoff__c: expected a number, got "high"/);
 });
 
 test('an unknown status (with statuses configured) names the file, the line and the value', async () => {
     const { dir, args } = files(HEAD + GOOD + '00Q2,Banana,2026-08-01T00:00:00.000+0000,false,,10,,\n');
     const cfg = path.join(dir, 'settings.json');
-    writeFileSync(cfg, JSON.stringify({ statuses: { open: ['Open'], handoff: ['Working'], qualified: ['Qualified'] } }));
-    await expectError([...args, '--config', cfg], dir, /^Error: .*Lead\.csv:3: Status: unknown status "Banana"/);
+    writeFileSync(
+        cfg,
+        JSON.stringify({ statuses: { open: ['Open'], handoff: ['Working'], qualified: ['Qualified'] } })
+    );
+    await expectError(
+        [...args, '--config', cfg],
+        dir,
+        /^Error: .*Lead\.csv:3: Status: unknown status "Banana"/
+    );
 });
 
 test('an empty file is an error naming it', async () => {
@@ -126,10 +208,25 @@ test('an empty file is an error naming it', async () => {
 test('settings with a third override or an unknown key name the key', async () => {
     const { dir, args } = files(HEAD + GOOD);
     const cfg = path.join(dir, 'settings.json');
-    writeFileSync(cfg, JSON.stringify({ segments: [{ name: 'SMB_Inbound', overrides: ['A: X__c = true', 'B: Y__c = true', 'C: Z__c = true'] }] }));
-    await expectError([...args, '--config', cfg], dir, /^Error: .*settings\.json: segments\[0\]\.overrides: at most 2 high-intent overrides per segment/);
+    writeFileSync(
+        cfg,
+        JSON.stringify({
+            segments: [
+                { name: 'SMB_Inbound', overrides: ['A: X__c = true', 'B: Y__c = true', 'C: Z__c = true'] }
+            ]
+        })
+    );
+    await expectError(
+        [...args, '--config', cfg],
+        dir,
+        /^Error: .*settings\.json: segments\[0\]\.overrides: at most 2 high-intent overrides per segment/
+    );
     writeFileSync(cfg, JSON.stringify({ bandWidht: 5 }));
-    await expectError([...args, '--config', cfg], dir, /^Error: .*settings\.json: \(top level\): unknown key "bandWidht"/);
+    await expectError(
+        [...args, '--config', cfg],
+        dir,
+        /^Error: .*settings\.json: \(top level\): unknown key "bandWidht"/
+    );
     writeFileSync(cfg, JSON.stringify({ targetRejectionRate: 15 }));
     await expectError([...args, '--config', cfg], dir, /^Error: .*settings\.json: targetRejectionRate: /);
 });
@@ -137,7 +234,10 @@ test('settings with a third override or an unknown key name the key', async () =
 test('--out inside force-app/ is refused before anything runs', async () => {
     const r = await calibrate(['--out', 'force-app/main/default/out']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^Error: --out force-app\/main\/default\/out: refusing to write inside force-app\//);
+    assert.match(
+        r.stderr,
+        /^Error: --out force-app\/main\/default\/out: refusing to write inside force-app\//
+    );
     assert.equal(existsSync(path.join(ROOT, 'force-app/main/default/out')), false);
 });
 

@@ -14,7 +14,10 @@ import {
     type Row
 } from '../../scripts/sources/salesforceRows';
 import { RowError } from '../../scripts/errors';
-import { defaultSettings, type LeadRecord } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import {
+    defaultSettings,
+    type LeadRecord
+} from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 import { demoOrg, DEMO_SCORE_FIELD } from '../../scripts/sources/demo';
 
 const NONE = { open: [], handoff: [], accepted: [], rejected: [], qualified: [] };
@@ -62,17 +65,50 @@ function rowError(fn: () => unknown): RowError {
 }
 
 test('the package fields decide the outcome: handoff date, rejection reason, conversion, first touch', () => {
-    const rejected = rowToLead(lead({ Handoff_Date__c: '2026-06-01T10:00:00.000+0000', Rejection_Reason__c: 'Wrong title', First_Touch_Date__c: '2026-06-01T12:00:00.000+0000' }), ctx());
+    const rejected = rowToLead(
+        lead({
+            Handoff_Date__c: '2026-06-01T10:00:00.000+0000',
+            Rejection_Reason__c: 'Wrong title',
+            First_Touch_Date__c: '2026-06-01T12:00:00.000+0000'
+        }),
+        ctx()
+    );
     assert.equal(rejected.handoffDate, '2026-06-01T10:00:00.000+0000');
     assert.equal(rejected.rejected, true);
     assert.equal(rejected.accepted, false, 'a rejected lead is not accepted even when it was touched');
     assert.equal(rejected.rejectionReason, 'Wrong title');
 
-    const converted = rowToLead(lead({ Handoff_Date__c: '2026-06-01T10:00:00.000+0000', IsConverted: 'true', ConvertedDate: '2026-06-20', ConvertedOpportunityId: '006000000000001' }), ctx());
-    assert.deepEqual([converted.qualified, converted.accepted, converted.rejected, converted.opportunityId, converted.qualifiedDate], [true, true, false, '006000000000001', '2026-06-20']);
+    const converted = rowToLead(
+        lead({
+            Handoff_Date__c: '2026-06-01T10:00:00.000+0000',
+            IsConverted: 'true',
+            ConvertedDate: '2026-06-20',
+            ConvertedOpportunityId: '006000000000001'
+        }),
+        ctx()
+    );
+    assert.deepEqual(
+        [
+            converted.qualified,
+            converted.accepted,
+            converted.rejected,
+            converted.opportunityId,
+            converted.qualifiedDate
+        ],
+        [true, true, false, '006000000000001', '2026-06-20']
+    );
 
-    const touched = rowToLead(lead({ Handoff_Date__c: '2026-06-01T10:00:00.000+0000', First_Touch_Date__c: '2026-06-02T08:00:00.000+0000' }), ctx());
-    assert.deepEqual([touched.accepted, touched.qualified, touched.firstTouchDate], [true, false, '2026-06-02T08:00:00.000+0000']);
+    const touched = rowToLead(
+        lead({
+            Handoff_Date__c: '2026-06-01T10:00:00.000+0000',
+            First_Touch_Date__c: '2026-06-02T08:00:00.000+0000'
+        }),
+        ctx()
+    );
+    assert.deepEqual(
+        [touched.accepted, touched.qualified, touched.firstTouchDate],
+        [true, false, '2026-06-02T08:00:00.000+0000']
+    );
 
     const untouched = rowToLead(lead({ Handoff_Date__c: '2026-06-01T10:00:00.000+0000' }), ctx());
     assert.equal(untouched.accepted, false, 'handed off but never worked is neither accepted nor rejected');
@@ -82,34 +118,69 @@ test('the package fields decide the outcome: handoff date, rejection reason, con
 });
 
 test('a snapshot score is used as it is; without one the score waits for the resolver', () => {
-    const snap = rowToLead(lead({ Handoff_Date__c: '2026-06-01T10:00:00.000+0000', Score_At_Handoff__c: '61.5' }), ctx());
+    const snap = rowToLead(
+        lead({ Handoff_Date__c: '2026-06-01T10:00:00.000+0000', Score_At_Handoff__c: '61.5' }),
+        ctx()
+    );
     assert.deepEqual([snap.scoreAtHandoff, snap.scoreSource, snap.currentScore], [61.5, 'Snapshot', 72]);
     const none = rowToLead(lead({ Handoff_Date__c: '2026-06-01T10:00:00.000+0000' }), ctx());
     assert.deepEqual([none.scoreAtHandoff, none.scoreSource], [null, null]);
     assert.equal(ScoreResolver.isResolved(snap), true);
     assert.equal(ScoreResolver.isResolved(none), false);
-    assert.equal(ScoreResolver.isResolved(rowToLead(lead(), ctx())), true, 'a lead never handed off needs no score');
+    assert.equal(
+        ScoreResolver.isResolved(rowToLead(lead(), ctx())),
+        true,
+        'a lead never handed off needs no score'
+    );
 });
 
 test('MQL_Segment__c names the segment; without it the ordered rules decide', () => {
-    assert.equal(rowToLead(lead({ MQL_Segment__c: 'Expansion', NumberOfEmployees: '5000' }), ctx()).segment, 'Expansion');
+    assert.equal(
+        rowToLead(lead({ MQL_Segment__c: 'Expansion', NumberOfEmployees: '5000' }), ctx()).segment,
+        'Expansion'
+    );
     assert.equal(rowToLead(lead({ NumberOfEmployees: '1500' }), ctx()).segment, 'Enterprise_Inbound');
-    assert.equal(rowToLead(lead({ NumberOfEmployees: '1500', Existing_Customer__c: 'true' }), ctx()).segment, 'Expansion', 'first match wins');
+    assert.equal(
+        rowToLead(lead({ NumberOfEmployees: '1500', Existing_Customer__c: 'true' }), ctx()).segment,
+        'Expansion',
+        'first match wins'
+    );
     assert.equal(rowToLead(lead({ NumberOfEmployees: '999' }), ctx()).segment, 'SMB_Inbound');
 });
 
 test('override rules of the lead segment mark its high-intent path', () => {
-    const c = ctx({ overridesBySegment: new Map([['SMB_Inbound', [{ name: 'Demo request', field: 'Demo_Requested__c', op: '=' as const, value: true }]]]) });
+    const c = ctx({
+        overridesBySegment: new Map([
+            [
+                'SMB_Inbound',
+                [{ name: 'Demo request', field: 'Demo_Requested__c', op: '=' as const, value: true }]
+            ]
+        ])
+    });
     assert.deepEqual(rowToLead(lead({ Demo_Requested__c: 'true' }), c).overridePaths, ['Demo request']);
     assert.deepEqual(rowToLead(lead({ Demo_Requested__c: 'false' }), c).overridePaths, []);
-    assert.deepEqual(rowToLead(lead({ Demo_Requested__c: 'true', NumberOfEmployees: '2000' }), c).overridePaths, [], 'another segment has no such override');
+    assert.deepEqual(
+        rowToLead(lead({ Demo_Requested__c: 'true', NumberOfEmployees: '2000' }), c).overridePaths,
+        [],
+        'another segment has no such override'
+    );
 });
 
 test('orgs that track the funnel by status: statuses decide handoff, rejection and qualification', () => {
-    const statuses = { open: ['Open'], handoff: ['MQL'], accepted: ['Working'], rejected: ['Unqualified'], qualified: ['SQL'] };
+    const statuses = {
+        open: ['Open'],
+        handoff: ['MQL'],
+        accepted: ['Working'],
+        rejected: ['Unqualified'],
+        qualified: ['SQL']
+    };
     const c = ctx({ statuses });
     const mql = rowToLead(lead({ Status: 'MQL' }), c);
-    assert.equal(mql.handoffDate, '2026-05-01T09:00:00.000+0000', 'no handoff date: the creation date stands in');
+    assert.equal(
+        mql.handoffDate,
+        '2026-05-01T09:00:00.000+0000',
+        'no handoff date: the creation date stands in'
+    );
     assert.equal(mql.accepted, false);
     const working = rowToLead(lead({ Status: 'Working' }), c);
     assert.deepEqual([working.accepted, working.rejected], [true, false]);
@@ -129,38 +200,86 @@ test('with no statuses configured any Status is accepted', () => {
 
 test('values that cannot be read name their field', () => {
     assert.equal(rowError(() => rowToLead(lead({ pi__score__c: 'high' }), ctx())).field, 'pi__score__c');
-    assert.equal(rowError(() => rowToLead(lead({ Score_At_Handoff__c: '12,5' }), ctx())).field, 'Score_At_Handoff__c');
+    assert.equal(
+        rowError(() => rowToLead(lead({ Score_At_Handoff__c: '12,5' }), ctx())).field,
+        'Score_At_Handoff__c'
+    );
     assert.equal(rowError(() => rowToLead(lead({ IsConverted: 'yes' }), ctx())).field, 'IsConverted');
     assert.equal(rowError(() => rowToLead(lead({ Id: '' }), ctx())).field, 'Id');
-    assert.equal(rowError(() => rowToOpportunity({ Id: '006A', Amount: '$100', IsWon: 'true', IsClosed: 'true' })).field, 'Amount');
+    assert.equal(
+        rowError(() => rowToOpportunity({ Id: '006A', Amount: '$100', IsWon: 'true', IsClosed: 'true' }))
+            .field,
+        'Amount'
+    );
 });
 
 test('Data Loader booleans (TRUE, 1) and blanks read as Bulk CSV would give them', () => {
     assert.equal(rowToLead(lead({ IsConverted: 'TRUE' }), ctx()).qualified, true);
     assert.equal(rowToLead(lead({ IsConverted: '1' }), ctx()).qualified, true);
     assert.equal(rowToLead(lead({ IsConverted: '' }), ctx()).qualified, false);
-    const o = rowToOpportunity({ Id: '006A', Amount: '', IsWon: 'false', IsClosed: 'TRUE', CreatedDate: '', CloseDate: '2026-09-30' });
-    assert.deepEqual(o, { id: '006A', leadId: null, amount: null, isWon: false, isClosed: true, createdDate: null, closeDate: '2026-09-30' });
+    const o = rowToOpportunity({
+        Id: '006A',
+        Amount: '',
+        IsWon: 'false',
+        IsClosed: 'TRUE',
+        CreatedDate: '',
+        CloseDate: '2026-09-30'
+    });
+    assert.deepEqual(o, {
+        id: '006A',
+        leadId: null,
+        amount: null,
+        isWon: false,
+        isClosed: true,
+        createdDate: null,
+        closeDate: '2026-09-30'
+    });
 });
 
 test('the score field is a required Lead column, named by the settings', () => {
-    const f = LEAD_FIELDS({ scoreField: 'Lead_Score__c', gradeField: 'Grade__c', extra: ['Demo_Requested__c'] });
+    const f = LEAD_FIELDS({
+        scoreField: 'Lead_Score__c',
+        gradeField: 'Grade__c',
+        extra: ['Demo_Requested__c']
+    });
     assert.ok(f.required.includes('Lead_Score__c'));
     assert.ok(!f.required.includes('pi__score__c'));
     assert.ok(f.optional.includes('Grade__c') && f.optional.includes('Demo_Requested__c'));
-    for (const col of ['Id', 'Status', 'CreatedDate', 'IsConverted', 'Handoff_Date__c']) assert.ok(f.required.includes(col), col);
+    for (const col of ['Id', 'Status', 'CreatedDate', 'IsConverted', 'Handoff_Date__c'])
+        assert.ok(f.required.includes(col), col);
 });
 
 test('a generated lead survives leadToRow then rowToLead with every field the engine reads', () => {
     const org = demoOrg();
     const overrideFields = [...new Set(org.policies.flatMap((p) => (p.overrides ?? []).map((o) => o.field)))];
-    const c = ctx({ gradeField: 'pi__grade__c', overridesBySegment: new Map(org.policies.map((p) => [p.name, p.overrides ?? []])) });
-    const keys: (keyof LeadRecord)[] = ['id', 'segment', 'handoffDate', 'accepted', 'rejected', 'rejectionReason', 'qualified', 'opportunityId', 'firstTouchDate', 'leadSource', 'grade', 'pilotGroup', 'currentScore'];
+    const c = ctx({
+        gradeField: 'pi__grade__c',
+        overridesBySegment: new Map(org.policies.map((p) => [p.name, p.overrides ?? []]))
+    });
+    const keys: (keyof LeadRecord)[] = [
+        'id',
+        'segment',
+        'handoffDate',
+        'accepted',
+        'rejected',
+        'rejectionReason',
+        'qualified',
+        'opportunityId',
+        'firstTouchDate',
+        'leadSource',
+        'grade',
+        'pilotGroup',
+        'currentScore'
+    ];
     let withSnapshot = 0;
     for (const l of org.leads.slice(0, 2000)) {
         const back = rowToLead(leadToRow(l, DEMO_SCORE_FIELD, overrideFields), c);
         for (const k of keys) assert.deepEqual(back[k] ?? null, l[k] ?? null, `${l.id}.${k}`);
-        assert.deepEqual([...(back.overridePaths ?? [])].sort(), [...(l.overridePaths ?? [])].sort(), `${l.id}.overridePaths`);
+        assert.deepEqual(
+            [...(back.overridePaths ?? [])].sort(),
+            [...(l.overridePaths ?? [])].sort(),
+            `${l.id}.overridePaths`
+        );
         if (l.scoreSource === 'Snapshot') {
             withSnapshot++;
             assert.equal(back.scoreAtHandoff, l.scoreAtHandoff);
@@ -172,13 +291,24 @@ test('a generated lead survives leadToRow then rowToLead with every field the en
 });
 
 function handedOff(id: string, handoff: string, current: number | null): LeadRecord {
-    return { id, segment: 'SMB_Inbound', scoreAtHandoff: null, scoreSource: null, currentScore: current, handoffDate: handoff, accepted: false, rejected: false, qualified: false };
+    return {
+        id,
+        segment: 'SMB_Inbound',
+        scoreAtHandoff: null,
+        scoreSource: null,
+        currentScore: current,
+        handoffDate: handoff,
+        accepted: false,
+        rejected: false,
+        qualified: false
+    };
 }
 
 test('the resolver takes the last score change at or before the handoff, never a later one', () => {
     const r = new ScoreResolver('pi__score__c');
     r.wait(handedOff('L1', '2026-06-10T12:00:00.000+0000', 90));
-    const h = (newValue: string, at: string, field = 'pi__score__c', leadId = 'L1') => r.addHistory({ LeadId: leadId, Field: field, OldValue: '', NewValue: newValue, CreatedDate: at });
+    const h = (newValue: string, at: string, field = 'pi__score__c', leadId = 'L1') =>
+        r.addHistory({ LeadId: leadId, Field: field, OldValue: '', NewValue: newValue, CreatedDate: at });
     h('40', '2026-06-01T00:00:00.000+0000');
     h('80', '2026-06-15T00:00:00.000+0000'); // after the handoff
     h('55', '2026-06-10T12:00:00.000+0000'); // exactly at the handoff, arriving out of order
@@ -194,11 +324,20 @@ test('with no usable history the resolver falls back to the current score, and s
     const r = new ScoreResolver('pi__score__c');
     r.wait(handedOff('L1', '2026-06-10T12:00:00Z', 64));
     r.wait(handedOff('L2', '2026-06-10T12:00:00Z', null));
-    r.addHistory({ LeadId: 'L1', Field: 'pi__score__c', NewValue: '70', CreatedDate: '2026-07-01T00:00:00Z' });
+    r.addHistory({
+        LeadId: 'L1',
+        Field: 'pi__score__c',
+        NewValue: '70',
+        CreatedDate: '2026-07-01T00:00:00Z'
+    });
     r.addHistory({ LeadId: 'L1', Field: 'pi__score__c', NewValue: '', CreatedDate: '2026-06-01T00:00:00Z' });
     const out = new Map([...r.drain()].map((l) => [l.id, l]));
     assert.deepEqual([out.get('L1')!.scoreAtHandoff, out.get('L1')!.scoreSource], [64, 'Current']);
-    assert.deepEqual([out.get('L2')!.scoreAtHandoff, out.get('L2')!.scoreSource], [null, null], 'no score at all is not invented');
+    assert.deepEqual(
+        [out.get('L2')!.scoreAtHandoff, out.get('L2')!.scoreSource],
+        [null, null],
+        'no score at all is not invented'
+    );
 });
 
 test('with the snapshots hidden, the demo history rebuilds every snapshot value exactly', () => {
@@ -208,7 +347,9 @@ test('with the snapshots hidden, the demo history rebuilds every snapshot value 
     for (const l of org.leads) {
         // The generator writes the climb at 30% of created→handoff and the handoff score an hour before the
         // handoff, so a lead handed off within two hours of creation has its rows out of order; leave those out.
-        const quick = Date.parse(normaliseDate(l.handoffDate ?? '')) - Date.parse(normaliseDate(l.createdDate ?? '')) < 2 * 3_600_000;
+        const quick =
+            Date.parse(normaliseDate(l.handoffDate ?? '')) - Date.parse(normaliseDate(l.createdDate ?? '')) <
+            2 * 3_600_000;
         if (l.handoffDate && l.scoreSource === 'Snapshot' && !quick) {
             r.wait({ ...l, scoreAtHandoff: null, scoreSource: null });
             expected.set(l.id, l.scoreAtHandoff);
@@ -228,6 +369,9 @@ test('with the snapshots hidden, the demo history rebuilds every snapshot value 
 test('Salesforce +0000 offsets become ISO offsets Date.parse reads', () => {
     assert.equal(normaliseDate('2026-06-10T12:00:00.000+0000'), '2026-06-10T12:00:00.000+00:00');
     assert.equal(normaliseDate('2026-06-10T12:00:00.000-0700'), '2026-06-10T12:00:00.000-07:00');
-    assert.equal(Date.parse(normaliseDate('2026-06-10T12:00:00.000-0700')), Date.parse('2026-06-10T19:00:00Z'));
+    assert.equal(
+        Date.parse(normaliseDate('2026-06-10T12:00:00.000-0700')),
+        Date.parse('2026-06-10T19:00:00Z')
+    );
     assert.equal(normaliseDate('2026-06-10'), '2026-06-10');
 });

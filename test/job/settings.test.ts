@@ -29,34 +29,86 @@ function settingsError(input: unknown): string {
 }
 
 test('each error names the key path and what was expected', () => {
-    assert.equal(settingsError({ bandWidth: 'ten' }), 'cfg.json: bandWidth: Invalid input: expected number, received string');
-    assert.match(settingsError({ targetRejectionRate: 15 }), /^cfg\.json: targetRejectionRate: Too big: expected number to be <=1$/);
-    assert.equal(settingsError({ segments: [{ name: 'SMB_Inbound', colour: 'red' }] }), 'cfg.json: segments[0]: unknown key "colour"');
-    assert.equal(settingsError({ statuses: { handoff: 'MQL' } }), 'cfg.json: statuses.handoff: Invalid input: expected array, received string');
-    assert.equal(settingsError({ scoreField: 'Score; DROP' }), 'cfg.json: scoreField: expected a Salesforce API name (letters, digits, underscores)');
+    assert.equal(
+        settingsError({ bandWidth: 'ten' }),
+        'cfg.json: bandWidth: Invalid input: expected number, received string'
+    );
+    assert.match(
+        settingsError({ targetRejectionRate: 15 }),
+        /^cfg\.json: targetRejectionRate: Too big: expected number to be <=1$/
+    );
+    assert.equal(
+        settingsError({ segments: [{ name: 'SMB_Inbound', colour: 'red' }] }),
+        'cfg.json: segments[0]: unknown key "colour"'
+    );
+    assert.equal(
+        settingsError({ statuses: { handoff: 'MQL' } }),
+        'cfg.json: statuses.handoff: Invalid input: expected array, received string'
+    );
+    assert.equal(
+        settingsError({ scoreField: 'Score; DROP' }),
+        'cfg.json: scoreField: expected a Salesforce API name (letters, digits, underscores)'
+    );
     assert.equal(settingsError({ bandWidht: 5 }), 'cfg.json: (top level): unknown key "bandWidht"');
-    assert.equal(settingsError({ healthySqlRate: { min: 0.5, max: 0.3 } }), 'cfg.json: healthySqlRate: expected min at or below max');
+    assert.equal(
+        settingsError({ healthySqlRate: { min: 0.5, max: 0.3 } }),
+        'cfg.json: healthySqlRate: expected min at or below max'
+    );
     assert.equal(settingsError([1]), 'cfg.json: (top level): Invalid input: expected object, received array');
 });
 
 test('a third override on a segment is a configuration error naming the segment', () => {
-    const msg = settingsError({ segments: [{ name: 'A' }, { name: 'B', overrides: ['x: F__c = 1', 'y: G__c = 2', 'z: H__c = 3'] }] });
+    const msg = settingsError({
+        segments: [{ name: 'A' }, { name: 'B', overrides: ['x: F__c = 1', 'y: G__c = 2', 'z: H__c = 3'] }]
+    });
     assert.equal(msg, 'cfg.json: segments[1].overrides: at most 2 high-intent overrides per segment');
 });
 
 test('rules and overrides are checked as text, with the offending one named', () => {
-    assert.match(settingsError({ segments: [{ name: 'A', rule: 'NumberOfEmployees about 1000' }] }), /^cfg\.json: segments\[0\]\.rule: expected "Field op value"/);
-    assert.match(settingsError({ segments: [{ name: 'A', overrides: ['Demo_Requested__c = true'] }] }), /^cfg\.json: segments\[0\]\.overrides\[0\]: expected "Name: Field op value"/);
-    assert.match(settingsError({ segments: [{ name: 'A', frozenUntil: '31/12/2026' }] }), /segments\[0\]\.frozenUntil: expected a date YYYY-MM-DD/);
+    assert.match(
+        settingsError({ segments: [{ name: 'A', rule: 'NumberOfEmployees about 1000' }] }),
+        /^cfg\.json: segments\[0\]\.rule: expected "Field op value"/
+    );
+    assert.match(
+        settingsError({ segments: [{ name: 'A', overrides: ['Demo_Requested__c = true'] }] }),
+        /^cfg\.json: segments\[0\]\.overrides\[0\]: expected "Name: Field op value"/
+    );
+    assert.match(
+        settingsError({ segments: [{ name: 'A', frozenUntil: '31/12/2026' }] }),
+        /segments\[0\]\.frozenUntil: expected a date YYYY-MM-DD/
+    );
 });
 
 test('rules read typed values, and format back to the same text', () => {
-    assert.deepEqual(parseRule('NumberOfEmployees >= 1000'), { field: 'NumberOfEmployees', op: '>=', value: 1000 });
-    assert.deepEqual(parseRule('Existing_Customer__c = TRUE'), { field: 'Existing_Customer__c', op: '=', value: true });
-    assert.deepEqual(parseRule('LeadSource in Web;Partner'), { field: 'LeadSource', op: 'in', value: 'Web;Partner' });
-    assert.deepEqual(parseRule('Demo_Requested__c notblank'), { field: 'Demo_Requested__c', op: 'notblank', value: null });
+    assert.deepEqual(parseRule('NumberOfEmployees >= 1000'), {
+        field: 'NumberOfEmployees',
+        op: '>=',
+        value: 1000
+    });
+    assert.deepEqual(parseRule('Existing_Customer__c = TRUE'), {
+        field: 'Existing_Customer__c',
+        op: '=',
+        value: true
+    });
+    assert.deepEqual(parseRule('LeadSource in Web;Partner'), {
+        field: 'LeadSource',
+        op: 'in',
+        value: 'Web;Partner'
+    });
+    assert.deepEqual(parseRule('Demo_Requested__c notblank'), {
+        field: 'Demo_Requested__c',
+        op: 'notblank',
+        value: null
+    });
     assert.deepEqual(parseRule(' * '), { field: null, op: '*', value: null });
-    for (const text of ['NumberOfEmployees >= 1000', 'Existing_Customer__c = true', 'LeadSource in Web;Partner', 'Demo_Requested__c notblank', '*', 'Country != US']) {
+    for (const text of [
+        'NumberOfEmployees >= 1000',
+        'Existing_Customer__c = true',
+        'LeadSource in Web;Partner',
+        'Demo_Requested__c notblank',
+        '*',
+        'Country != US'
+    ]) {
         assert.equal(formatRule(parseRule(text)), text);
     }
     const o = parseOverride('Demo request: Demo_Requested__c = true');
@@ -65,7 +117,10 @@ test('rules read typed values, and format back to the same text', () => {
 });
 
 test('later layers win key by key, and everything else keeps the engine defaults', () => {
-    const s = resolveSettings({ bandWidth: 5, scoreField: 'Org_Score__c' }, { bandWidth: 20, targetRejectionRate: 0.2 });
+    const s = resolveSettings(
+        { bandWidth: 5, scoreField: 'Org_Score__c' },
+        { bandWidth: 20, targetRejectionRate: 0.2 }
+    );
     const d = defaultSettings();
     assert.equal(s.engine.bandWidth, 20);
     assert.equal(s.engine.targetRejectionRate, 0.2);
@@ -79,12 +134,24 @@ test('later layers win key by key, and everything else keeps the engine defaults
 test('segments become policies and ordered rules', () => {
     const s = resolveSettings({
         segments: [
-            { name: 'Big', rule: 'NumberOfEmployees >= 500', activeThreshold: 55, overrides: ['Demo: Demo__c = true'], capacityPerMonth: 400 },
+            {
+                name: 'Big',
+                rule: 'NumberOfEmployees >= 500',
+                activeThreshold: 55,
+                overrides: ['Demo: Demo__c = true'],
+                capacityPerMonth: 400
+            },
             { name: 'Rest', rule: '*', order: 9 }
         ]
     });
     assert.deepEqual(s.policies, [
-        { name: 'Big', activeThreshold: 55, overrides: [{ name: 'Demo', field: 'Demo__c', op: '=', value: true }], capacityPerMonth: 400, frozenUntil: null },
+        {
+            name: 'Big',
+            activeThreshold: 55,
+            overrides: [{ name: 'Demo', field: 'Demo__c', op: '=', value: true }],
+            capacityPerMonth: 400,
+            frozenUntil: null
+        },
         { name: 'Rest', activeThreshold: null, overrides: [], capacityPerMonth: null, frozenUntil: null }
     ]);
     assert.deepEqual(s.engine.segmentRules, [
@@ -95,7 +162,10 @@ test('segments become policies and ordered rules', () => {
 
 test('the example settings file is valid and names the four segments', () => {
     const file = readSettingsFile(path.join(ROOT, 'config', 'calibration.example.json'));
-    assert.deepEqual(file.segments?.map((s) => s.name), ['Expansion', 'Outbound_Assisted', 'Enterprise_Inbound', 'SMB_Inbound']);
+    assert.deepEqual(
+        file.segments?.map((s) => s.name),
+        ['Expansion', 'Outbound_Assisted', 'Enterprise_Inbound', 'SMB_Inbound']
+    );
 });
 
 test('every settings key is documented in docs/settings.md', () => {
@@ -107,6 +177,15 @@ test('every settings key is documented in docs/settings.md', () => {
 });
 
 test('an unreadable or malformed file is a one-line settings error naming it', () => {
-    assert.throws(() => readSettingsFile(path.join(ROOT, 'no-such-settings.json')), (e: Error) => e instanceof SettingsError && /no-such-settings\.json: cannot read the settings file \(ENOENT\)/.test(e.message));
-    assert.throws(() => readSettingsFile(path.join(ROOT, 'package.json')), (e: Error) => e instanceof SettingsError && /package\.json: \(top level\): unknown keys "name"/.test(e.message));
+    assert.throws(
+        () => readSettingsFile(path.join(ROOT, 'no-such-settings.json')),
+        (e: Error) =>
+            e instanceof SettingsError &&
+            /no-such-settings\.json: cannot read the settings file \(ENOENT\)/.test(e.message)
+    );
+    assert.throws(
+        () => readSettingsFile(path.join(ROOT, 'package.json')),
+        (e: Error) =>
+            e instanceof SettingsError && /package\.json: \(top level\): unknown keys "name"/.test(e.message)
+    );
 });
