@@ -51,8 +51,13 @@ function parseFlags(argv: string[]) {
             }
         });
     } catch (e) {
-        // parseArgs says what is wrong in its first line (unknown option, missing value, stray argument).
-        throw new UsageError(`${(e as Error).message.split('\n')[0]} (see --help)`);
+        // parseArgs says what is wrong in its first line (unknown option, missing value, stray argument); a flag
+        // followed by another flag instead of its value reads better said plainly.
+        const message = (e as Error).message;
+        const missing = /Did you forget to specify the option argument for '([^']+)'/.exec(message);
+        throw new UsageError(
+            `${missing ? `${missing[1]} needs a value` : message.split('\n')[0]} (see --help)`
+        );
     }
 }
 

@@ -2,7 +2,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { OUT_MARKER } from '../../scripts/output/outDir';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -249,4 +250,81 @@ test('errors come as sf-style JSON with --json', async () => {
     assert.equal(j.status, 1);
     assert.equal(j.name, 'InputFileError');
     assert.match(j.message, /the file is empty/);
+});
+
+test('flag mistakes are usage errors: one line, exit 2, nothing written', async () => {
+    const dir = tmp();
+    const out = path.join(dir, 'out');
+    for (const [args, pattern] of [
+        [['--bogus'], /^Error: Unknown option '--bogus' \(see --help\)$/],
+        [['--target-org'], /^Error: Option '-o, --target-org <value>' argument missing \(see --help\)$/],
+        [['--config', '--demo'], /^Error: --config needs a value \(see --help\)$/],
+        [['demo'], /^Error: Unexpected argument 'demo'/],
+        [
+            ['--demo', '--as-of', '2026-02-31'],
+            /^Error: --as-of 2026-02-31: expected a calendar date YYYY-MM-DD$/
+        ],
+        [['--demo', '--leads', 'Lead.csv'], /^Error: choose one source/],
+        [['--leads', 'Lead.csv'], /^Error: CSV exports need both --leads and --opportunities/],
+        [['--demo', '--dry-run'], /^Error: --dry-run goes with --target-org/]
+    ] as [string[], RegExp][]) {
+        const r = await calibrate(['--out', out, ...args]);
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+        assert.match(r.stderr.trim(), pattern);
+        assert.equal(existsSync(out), false);
+    }
+});
+
+test('an --out folder the job did not write is refused and left as it was', async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'notes.txt'), 'keep me');
+    const r = await calibrate(['--demo', '--out', dir]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^Error: --out .*: the folder exists and was not written by this job/);
+    assert.deepEqual(readdirSync(dir), ['notes.txt']);
+    const again = await calibrate(['--demo', '--out', '.']);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /^Error: --out \.: refusing to replace a folder that holds the project/);
+});
+
+test('a missing input file names it', async () => {
+    const { dir, args } = files(HEAD + GOOD);
+    await expectError(
+        [...args.slice(0, 4), '--lead-history', path.join(dir, 'LeadHistory.csv'), ...args.slice(4)].map(
+            (a) => a.replace('Lead.csv', 'Leads-typo.csv')
+        ),
+        dir,
+        /^Error: .*Leads-typo\.csv: cannot read the file \(ENOENT\)$/
+    );
+});
+
+test('a ragged row in the opportunities file names that file and line', async () => {
+    const { dir, args } = files(
+        HEAD + GOOD,
+        '"Id","Amount","IsWon","IsClosed","CloseDate"\n"006A",100,true,true,2026-09-01\n"006B",100,true\n'
+    );
+    await expectError(args, dir, /^Error: .*Opportunity\.csv:3: ragged row/);
+});
+
+test('CSV exports with no segments in the settings: the report runs, and the metadata note says not to deploy it', async () => {
+    const { dir, args } = files(HEAD + GOOD);
+    const r = await calibrate(args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /the active thresholds are unknown: do not deploy it as it is/);
+    assert.match(
+        readFileSync(path.join(dir, 'out', 'metadata', 'DEPLOY.md'), 'utf8'),
+        /\*\*Do not deploy this folder as it is\.\*\*/
+    );
+    assert.ok(existsSync(path.join(dir, 'out', OUT_MARKER)));
+});
+
+test('a rerun into the same --out replaces the report', async () => {
+    const out = path.join(tmp(), 'out');
+    assert.equal((await calibrate(['--demo', '--out', out])).code, 0);
+    const first = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')).result.generatedAt;
+    assert.equal((await calibrate(['--demo', '--out', out])).code, 0);
+    const second = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')).result.generatedAt;
+    assert.notEqual(second, first);
+    assert.deepEqual(readdirSync(path.dirname(out)), ['out']);
 });
