@@ -215,7 +215,7 @@ export function generateOrg(spec: OrgSpec): SyntheticOrg {
 }
 
 /**
- * The embedded demo org. Known answer (checked by test/engine/demo.test.ts and quoted in the README):
+ * The embedded demo org. Known answer (checked by test/engine/scenarios.test.ts and quoted in the README):
  * - SMB_Inbound (knee 65, active 50): recommends 65 (range about 63-66);
  * - Enterprise_Inbound (knee 48, active 60): recommends 48 (range about 46-50), a lower threshold;
  * - Outbound_Assisted (knee 42, active 40): within the 3-point minimum step: no change proposed;
