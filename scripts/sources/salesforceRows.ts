@@ -9,7 +9,6 @@ import {
     type LeadRecord,
     type OpportunityRecord,
     type OverrideRule,
-    type ScoreSource,
     type SegmentRule
 } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 import type { ScoreHistoryRow } from '../synthetic/generator';
@@ -21,13 +20,22 @@ export type Row = Record<string, string | undefined>;
 export interface MappingContext {
     scoreField: string;
     gradeField: string | null;
-    statuses: { open: string[]; handoff: string[]; accepted: string[]; rejected: string[]; qualified: string[] };
+    statuses: {
+        open: string[];
+        handoff: string[];
+        accepted: string[];
+        rejected: string[];
+        qualified: string[];
+    };
     segmentRules: SegmentRule[];
     overridesBySegment: Map<string, OverrideRule[]>;
 }
 
 /** Lead columns the job reads, the required ones first. */
-export function LEAD_FIELDS(ctx: Pick<MappingContext, 'scoreField' | 'gradeField'> & { extra?: string[] }): { required: string[]; optional: string[] } {
+export function LEAD_FIELDS(ctx: Pick<MappingContext, 'scoreField' | 'gradeField'> & { extra?: string[] }): {
+    required: string[];
+    optional: string[];
+} {
     const optional = [
         'ConvertedDate',
         'ConvertedOpportunityId',
@@ -45,14 +53,23 @@ export function LEAD_FIELDS(ctx: Pick<MappingContext, 'scoreField' | 'gradeField
     ];
     if (ctx.gradeField) optional.push(ctx.gradeField);
     for (const f of ctx.extra ?? []) if (!optional.includes(f)) optional.push(f);
-    return { required: ['Id', 'Status', 'CreatedDate', 'IsConverted', 'Handoff_Date__c', ctx.scoreField], optional };
+    return {
+        required: ['Id', 'Status', 'CreatedDate', 'IsConverted', 'Handoff_Date__c', ctx.scoreField],
+        optional
+    };
 }
 
 /** Opportunity columns the job reads. */
-export const OPPORTUNITY_FIELDS = { required: ['Id', 'Amount', 'IsWon', 'IsClosed', 'CloseDate'], optional: ['CreatedDate'] };
+export const OPPORTUNITY_FIELDS = {
+    required: ['Id', 'Amount', 'IsWon', 'IsClosed', 'CloseDate'],
+    optional: ['CreatedDate']
+};
 
 /** LeadHistory columns the job reads. */
-export const HISTORY_FIELDS = { required: ['LeadId', 'Field', 'NewValue', 'CreatedDate'], optional: ['OldValue'] };
+export const HISTORY_FIELDS = {
+    required: ['LeadId', 'Field', 'NewValue', 'CreatedDate'],
+    optional: ['OldValue']
+};
 
 function text(row: Row, field: string): string | null {
     const v = row[field];
@@ -98,33 +115,67 @@ export function ruleFields(ctx: Pick<MappingContext, 'segmentRules' | 'overrides
  * handoff is the snapshot when present; otherwise it is left null for the ScoreResolver. Throws RowError naming
  * the field for a value it cannot read, or for a Status that no configured list knows.
  */
+/** What rowToLead derives from a context once, not per row (a source maps millions of rows with one context). */
+interface Derived {
+    configured: boolean;
+    known: Set<string>;
+    handedOff: Set<string>;
+    rejected: Set<string>;
+    qualified: Set<string>;
+    accepted: Set<string>;
+    ruleFields: string[];
+}
+
+const derivedOf = new WeakMap<MappingContext, Derived>();
+
+function derive(ctx: MappingContext): Derived {
+    let d = derivedOf.get(ctx);
+    if (!d) {
+        const st = ctx.statuses;
+        const handedOff = [...st.handoff, ...st.accepted, ...st.rejected, ...st.qualified];
+        d = {
+            configured: handedOff.length > 0,
+            known: new Set([...st.open, ...handedOff]),
+            handedOff: new Set(handedOff),
+            rejected: new Set(st.rejected),
+            qualified: new Set(st.qualified),
+            accepted: new Set(st.accepted),
+            ruleFields: ruleFields(ctx)
+        };
+        derivedOf.set(ctx, d);
+    }
+    return d;
+}
+
 export function rowToLead(row: Row, ctx: MappingContext): LeadRecord {
     const id = text(row, 'Id');
     if (!id) throw new RowError('Id', 'missing');
     const status = text(row, 'Status');
-    const st = ctx.statuses;
-    const configured = st.handoff.length + st.accepted.length + st.rejected.length + st.qualified.length > 0;
-    if (configured && status !== null) {
-        const known = [...st.open, ...st.handoff, ...st.accepted, ...st.rejected, ...st.qualified];
-        if (!known.includes(status)) throw new RowError('Status', `unknown status "${status}" (not in the settings' statuses)`);
+    const d = derive(ctx);
+    if (d.configured && status !== null && !d.known.has(status)) {
+        throw new RowError('Status', `unknown status "${status}" (not in the settings' statuses)`);
     }
     const converted = bool(row, 'IsConverted');
     const reason = text(row, 'Rejection_Reason__c');
-    const rejected = reason !== null || (status !== null && st.rejected.includes(status));
-    const qualified = converted || (status !== null && st.qualified.includes(status));
+    const rejected = reason !== null || (status !== null && d.rejected.has(status));
+    const qualified = converted || (status !== null && d.qualified.has(status));
     let handoffDate = text(row, 'Handoff_Date__c');
-    if (!handoffDate && (converted || (status !== null && [...st.handoff, ...st.accepted, ...st.rejected, ...st.qualified].includes(status)))) {
+    if (!handoffDate && (converted || (status !== null && d.handedOff.has(status)))) {
         handoffDate = text(row, 'ConvertedDate') ?? text(row, 'CreatedDate');
     }
     const firstTouch = text(row, 'First_Touch_Date__c');
-    const accepted = !!handoffDate && !rejected && (firstTouch !== null || converted || (status !== null && st.accepted.includes(status)));
+    const accepted =
+        !!handoffDate &&
+        !rejected &&
+        (firstTouch !== null || converted || (status !== null && d.accepted.has(status)));
     const snapshot = num(row, 'Score_At_Handoff__c');
     const current = num(row, ctx.scoreField);
     const attributes: Record<string, string | number | boolean | null> = {};
-    for (const f of ruleFields(ctx)) attributes[f] = typed(text(row, f));
+    for (const f of d.ruleFields) attributes[f] = typed(text(row, f));
     attributes.LeadSource = text(row, 'LeadSource');
-    const segment = text(row, 'MQL_Segment__c') ?? assignSegment({ segment: null, attributes }, ctx.segmentRules);
-    const overrides = segment ? ctx.overridesBySegment.get(segment) ?? [] : [];
+    const segment =
+        text(row, 'MQL_Segment__c') ?? assignSegment({ segment: null, attributes }, ctx.segmentRules);
+    const overrides = segment ? (ctx.overridesBySegment.get(segment) ?? []) : [];
     const pilot = text(row, 'MQL_Pilot_Group__c');
     return {
         id,
@@ -207,40 +258,55 @@ export function opportunityToRow(o: OpportunityRecord): Row {
 
 /** A generated score change as a LeadHistory row on the score field. */
 export function historyToRow(h: ScoreHistoryRow, scoreField: string): Row {
-    return { LeadId: h.leadId, Field: scoreField, OldValue: h.oldValue === null ? '' : String(h.oldValue), NewValue: String(h.newValue), CreatedDate: h.createdDate };
+    return {
+        LeadId: h.leadId,
+        Field: scoreField,
+        OldValue: h.oldValue === null ? '' : String(h.oldValue),
+        NewValue: String(h.newValue),
+        CreatedDate: h.createdDate
+    };
 }
 
 /**
- * Reconstructs the score at handoff for leads with no snapshot: the last LeadHistory NewValue on the score field
- * at or before the handoff; failing that, the current score. Only the leads it is told to wait for are kept, in
- * compact form, so memory follows the leads without a snapshot, not the whole org.
+ * A copy of `s` that shares no memory with the text it was cut from. V8 keeps a slice's whole parent string alive,
+ * so an id kept from a 1 MB chunk of CSV would keep the chunk; the fast CSV reader's fields are such slices.
  */
-export class ScoreResolver {
-    private readonly waiting = new Map<string, { lead: LeadRecord; handoffMs: number; best: number | null; bestMs: number }>();
+export function ownString(s: string): string {
+    return Buffer.from(s, 'utf16le').toString('utf16le');
+}
+
+/**
+ * The score-at-handoff rule for leads with no snapshot, kept compactly (an id, the handoff time and the best
+ * history value so far): the last LeadHistory NewValue on the score field at or before the handoff; failing that,
+ * the current score. A source that can read its leads twice holds only this, not the leads.
+ */
+export class HandoffScores {
+    private readonly slots = new Map<string, { handoffMs: number; best: number | null; bestMs: number }>();
 
     constructor(private readonly scoreField: string) {}
 
-    /** True when the lead is complete as it is (not handed off, or a snapshot exists). */
-    static isResolved(lead: LeadRecord): boolean {
-        return !lead.handoffDate || lead.scoreAtHandoff !== null;
+    /** Starts collecting history for a handed-off lead with no snapshot. */
+    expect(lead: Pick<LeadRecord, 'id' | 'handoffDate'>): void {
+        this.slots.set(ownString(lead.id), {
+            handoffMs: Date.parse(normaliseDate(lead.handoffDate ?? '')),
+            best: null,
+            bestMs: -Infinity
+        });
     }
 
-    /** Keeps a lead until the history has been read. */
-    wait(lead: LeadRecord): void {
-        // Held until the history is read, so keep only what the engine reads: once the segment is known the rule
-        // attributes are not needed, and the creation date never is.
-        const slim: LeadRecord = { ...lead, createdDate: null, attributes: lead.segment ? undefined : lead.attributes };
-        this.waiting.set(lead.id, { lead: slim, handoffMs: Date.parse(normaliseDate(lead.handoffDate!)), best: null, bestMs: -Infinity });
+    /** True when history is being collected for this lead id. */
+    has(id: string): boolean {
+        return this.slots.has(id);
     }
 
-    get pending(): number {
-        return this.waiting.size;
+    get size(): number {
+        return this.slots.size;
     }
 
     /** Folds one LeadHistory row in; rows for other fields or other leads are ignored. */
     addHistory(row: Row): void {
         if (row.Field !== this.scoreField) return;
-        const w = this.waiting.get(row.LeadId ?? '');
+        const w = this.slots.get(row.LeadId ?? '');
         if (!w) return;
         const at = Date.parse(normaliseDate(row.CreatedDate ?? ''));
         const value = row.NewValue === undefined || row.NewValue === '' ? NaN : Number(row.NewValue);
@@ -251,13 +317,66 @@ export class ScoreResolver {
         }
     }
 
+    /** The lead with its score at handoff and the score's source (null when there is no score at all). */
+    resolve(lead: LeadRecord): LeadRecord {
+        const best = this.slots.get(lead.id)?.best ?? null;
+        const current = lead.currentScore ?? null;
+        return {
+            ...lead,
+            scoreAtHandoff: best ?? current,
+            scoreSource: best !== null ? 'History' : current !== null ? 'Current' : null
+        };
+    }
+
+    /** Forgets every lead. */
+    clear(): void {
+        this.slots.clear();
+    }
+}
+
+/**
+ * Reconstructs the score at handoff for leads with no snapshot (the HandoffScores rule) for a source that reads
+ * its leads once: the leads it is told to wait for are held, slimmed, until the history has been read.
+ */
+export class ScoreResolver {
+    private readonly scores: HandoffScores;
+    private readonly held = new Map<string, LeadRecord>();
+
+    constructor(scoreField: string) {
+        this.scores = new HandoffScores(scoreField);
+    }
+
+    /** True when the lead is complete as it is (not handed off, or a snapshot exists). */
+    static isResolved(lead: LeadRecord): boolean {
+        return !lead.handoffDate || lead.scoreAtHandoff !== null;
+    }
+
+    /** Keeps a lead until the history has been read. */
+    wait(lead: LeadRecord): void {
+        // Held until the history is read, so keep only what the engine reads: once the segment is known the rule
+        // attributes are not needed, and the creation date never is.
+        this.held.set(lead.id, {
+            ...lead,
+            createdDate: null,
+            attributes: lead.segment ? undefined : lead.attributes
+        });
+        this.scores.expect(lead);
+    }
+
+    get pending(): number {
+        return this.held.size;
+    }
+
+    /** Folds one LeadHistory row in; rows for other fields or other leads are ignored. */
+    addHistory(row: Row): void {
+        this.scores.addHistory(row);
+    }
+
     /** Emits every waiting lead with its score at handoff and its source, then forgets them. */
     *drain(): Generator<LeadRecord> {
-        for (const w of this.waiting.values()) {
-            const source: ScoreSource = w.best !== null ? 'History' : 'Current';
-            yield { ...w.lead, scoreAtHandoff: w.best ?? w.lead.currentScore ?? null, scoreSource: w.lead.currentScore === null && w.best === null ? null : source };
-        }
-        this.waiting.clear();
+        for (const lead of this.held.values()) yield this.scores.resolve(lead);
+        this.held.clear();
+        this.scores.clear();
     }
 }
 
