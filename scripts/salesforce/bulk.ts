@@ -96,34 +96,62 @@ async function fetchPage(conn: SfConnection, url: string): Promise<Response> {
     throw new SalesforceApiError('INVALID_SESSION_ID: the session could not be refreshed');
 }
 
-/** Runs a REST query and returns every record (for small results: settings, thresholds, previous runs). */
-export async function restQueryAll<T = Record<string, unknown>>(conn: SfConnection, soql: string): Promise<T[]> {
+/** Options of restQueryAll. */
+export interface RestQueryOptions {
+    /** The most records a "small" result may have (default 10,000); more is an error, never a silent cut. */
+    maxFetch?: number;
+}
+
+/**
+ * Runs a REST query and returns every record, following nextRecordsUrl itself (jsforce's autoFetch stops quietly
+ * at its maxFetch). For small results only — settings, thresholds, previous runs — so it refuses to grow past
+ * `maxFetch` instead of holding a large result in memory.
+ */
+export async function restQueryAll<T = Record<string, unknown>>(conn: SfConnection, soql: string, options: RestQueryOptions = {}): Promise<T[]> {
+    const maxFetch = options.maxFetch ?? 10_000;
     let page = await conn.query<T>(soql);
     const out = [...page.records];
     while (!page.done && page.nextRecordsUrl) {
+        if (out.length > maxFetch) break;
         page = await conn.queryMore<T>(page.nextRecordsUrl);
         out.push(...page.records);
     }
+    if (out.length > maxFetch) throw new SalesforceApiError(`REST query returned more than ${maxFetch} records where a small result was expected: ${soql.slice(0, 80)}`);
     return out.map((r) => {
         const { attributes: _a, ...rest } = r as Record<string, unknown>;
         return rest as T;
     });
 }
 
-/** Field names of an sObject, from describe. */
-export async function describeFields(conn: SfConnection, sobject: string): Promise<Set<string>> {
+/** Field names of an sObject with their describe types (`double`, `picklist`, ...), from describe. */
+export async function describeFields(conn: SfConnection, sobject: string): Promise<Map<string, string>> {
     const d = await conn.describe(sobject);
-    return new Set(d.fields.map((f) => f.name));
+    return new Map(d.fields.map((f) => [f.name, f.type ?? 'string']));
+}
+
+/** Describe types a score can be read from. */
+export const NUMERIC_FIELD_TYPES = ['double', 'int', 'percent', 'currency'] as const;
+
+/** A settings-supplied field name to check: where it came from, and optionally the describe types it may have. */
+export interface FieldCheck {
+    name: string;
+    setting: string;
+    types?: readonly string[];
 }
 
 /**
- * Rejects a field name that describe does not list, before it goes into SOQL: settings can name fields, so this
- * is what keeps a crafted setting from injecting SOQL. `setting` names where the field came from.
+ * Rejects a field name that describe does not list (or lists with a type the job cannot use), before it goes
+ * into SOQL: settings can name fields, so this is what keeps a crafted setting from injecting SOQL. `setting`
+ * names where the field came from, so the one-line error points at the key to fix.
  */
-export function assertFieldsExist(known: Set<string>, sobject: string, fields: { name: string; setting: string }[]): void {
+export function assertFieldsExist(known: Map<string, string>, sobject: string, fields: FieldCheck[]): void {
     for (const f of fields) {
         if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(f.name) || !known.has(f.name)) {
             throw new SettingsError(`${f.setting}: "${f.name}" is not a field of ${sobject} in this org (checked against describe)`);
+        }
+        const type = known.get(f.name)!;
+        if (f.types && !f.types.includes(type)) {
+            throw new SettingsError(`${f.setting}: ${sobject}.${f.name} is a ${type} field; expected one of ${f.types.join(', ')}`);
         }
     }
 }

@@ -14,7 +14,7 @@ export interface SfConnection {
     query<T = Record<string, unknown>>(soql: string, options?: object): Promise<{ records: T[]; done: boolean; nextRecordsUrl?: string; totalSize: number }>;
     queryMore<T = Record<string, unknown>>(locator: string): Promise<{ records: T[]; done: boolean; nextRecordsUrl?: string; totalSize: number }>;
     request<T = unknown>(req: string | { method: string; url: string; body?: string; headers?: Record<string, string> }): Promise<T>;
-    describe(sobject: string): Promise<{ fields: { name: string }[] }>;
+    describe(sobject: string): Promise<{ fields: { name: string; type?: string }[] }>;
     metadata: {
         read(type: string, fullNames: string[]): Promise<unknown>;
         upsert(type: string, metadata: object[]): Promise<unknown>;
@@ -24,15 +24,28 @@ export interface SfConnection {
 
 export const DEFAULT_API_VERSION = '62.0';
 
+/** The OAuth 2.0 callback jsforce calls to renew an expired session (a test or a scheduler can supply one). */
+export type RefreshFn = (conn: unknown, cb: (err: Error | null, token?: string) => void) => void;
+
 /**
- * A connection from SF_ACCESS_TOKEN and SF_INSTANCE_URL (and optionally SF_API_VERSION). `refreshFn` lets the
- * caller renew an expired token; without one an expired session ends the run with INVALID_SESSION_ID.
+ * A connection from the environment, for schedulers that hold a token rather than an sf CLI authorisation:
+ * SF_ACCESS_TOKEN and SF_INSTANCE_URL (required), SF_API_VERSION (default DEFAULT_API_VERSION). With
+ * SF_REFRESH_TOKEN and SF_CLIENT_ID (plus SF_CLIENT_SECRET and SF_LOGIN_URL when the connected app needs them)
+ * an expired session is renewed through the OAuth refresh-token flow; `refreshFn` overrides that. Without
+ * either, an expired session ends the run with INVALID_SESSION_ID.
  */
-export function connectFromEnv(env: NodeJS.ProcessEnv = process.env, refreshFn?: (conn: unknown, cb: (err: Error | null, token?: string) => void) => void): SfConnection {
+export function connectFromEnv(env: NodeJS.ProcessEnv = process.env, refreshFn?: RefreshFn): SfConnection {
     const accessToken = env.SF_ACCESS_TOKEN;
     const instanceUrl = env.SF_INSTANCE_URL;
     if (!accessToken || !instanceUrl) throw new UsageError('SF_ACCESS_TOKEN and SF_INSTANCE_URL must both be set to connect without the sf CLI');
-    return new Connection({ instanceUrl, accessToken, version: env.SF_API_VERSION ?? DEFAULT_API_VERSION, ...(refreshFn ? { refreshFn } : {}) }) as unknown as SfConnection;
+    if (!!env.SF_REFRESH_TOKEN !== !!env.SF_CLIENT_ID) throw new UsageError('SF_REFRESH_TOKEN and SF_CLIENT_ID go together: set both to let the job renew an expired session, or neither');
+    const oauth = env.SF_REFRESH_TOKEN
+        ? {
+              refreshToken: env.SF_REFRESH_TOKEN,
+              oauth2: { clientId: env.SF_CLIENT_ID, ...(env.SF_CLIENT_SECRET ? { clientSecret: env.SF_CLIENT_SECRET } : {}), loginUrl: env.SF_LOGIN_URL ?? instanceUrl }
+          }
+        : {};
+    return new Connection({ instanceUrl, accessToken, version: env.SF_API_VERSION ?? DEFAULT_API_VERSION, ...oauth, ...(refreshFn ? { refreshFn } : {}) }) as unknown as SfConnection;
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { OrgSide } from '../job/run';
 import { resolveSettings } from '../config/settings';
 import { connectFromEnv, connectTargetOrg } from './connection';
-import { OrgSource, readOrgSettings, readPolicies } from './orgSource';
+import { OrgSource, readOrgSettings, readPolicies } from '../sources/org';
 import { runRecord, stampLeads, writeRecommendations, writeRunRecords } from './writes';
 import { restQueryAll } from './bulk';
 import { applyGovernance, type RunSnapshot, type ThresholdChange } from 'c/calibrationGovernance';

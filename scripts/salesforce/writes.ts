@@ -7,7 +7,7 @@ import type { SegmentResult } from '../../force-app/main/default/lwc/calibration
 import type { JobResult } from '../report/report';
 import { recommendationValues } from '../output/metadataFolder';
 import type { SfConnection } from './connection';
-import type { LeadStamp } from './orgSource';
+import type { LeadStamp } from '../sources/org';
 import { restQueryAll } from './bulk';
 import { PartialWriteError } from '../errors';
 
@@ -160,9 +160,19 @@ export async function writeRunRecords(conn: SfConnection, records: Record<string
     return records.length;
 }
 
-/** Stamps the score at handoff, and its source, on leads that had no snapshot; a stamp is never overwritten. */
+/**
+ * Stamps the score at handoff and its source — and the handoff date of a converted lead that had none — on
+ * leads the source read without a snapshot, so the next run reads them as stamped. The source only lists leads
+ * whose Score_At_Handoff__c was blank, so a stamp is never overwritten, and a rerun finds nothing to stamp.
+ */
 export async function stampLeads(conn: SfConnection, stamps: LeadStamp[]): Promise<number> {
-    const records = stamps.map((s) => ({ attributes: { type: 'Lead' }, Id: s.id, Score_At_Handoff__c: s.score, Handoff_Score_Source__c: s.source }));
+    const records = stamps.map((s) => ({
+        attributes: { type: 'Lead' },
+        Id: s.id,
+        Score_At_Handoff__c: s.score,
+        Handoff_Score_Source__c: s.source,
+        ...(s.handoffDate ? { Handoff_Date__c: s.handoffDate } : {})
+    }));
     const failures = await collections(conn, 'PATCH', records);
     if (failures.length > 0) throw new PartialWriteError(failures);
     return records.length;

@@ -1,14 +1,21 @@
 /**
- * The org as a source: thresholds and settings from custom metadata (REST SOQL: __mdt types are queryable),
- * opportunities, leads and the score field's LeadHistory through Bulk API 2.0, streamed into the engine.
- * Every field name that settings supply is checked against describe first.
+ * The org as a source: thresholds and settings from custom metadata, opportunities, leads and the score field's
+ * LeadHistory through Bulk API 2.0, streamed into the engine. Every field name that settings supply is checked
+ * against describe first.
+ *
+ * Custom metadata is read with REST SOQL rather than the Metadata API's readMetadata: SOQL lists every
+ * MQL_Threshold__mdt record, including segments admins added, without knowing their names first (readMetadata
+ * needs each full name, so it would take a listMetadata call too); values come back as JSON numbers and strings
+ * rather than untyped XML; and it needs only read access to the type, which the job's permission set grants,
+ * not "Modify Metadata". The writes (scripts/salesforce/writes.ts) do use readMetadata, because they must send
+ * back the exact record they replace.
  */
-import type { CalibrationSource, RecordSink, StreamOptions, StreamSummary } from '../sources/types';
-import { LEAD_FIELDS, OPPORTUNITY_FIELDS, HISTORY_FIELDS, rowToLead, rowToOpportunity, ruleFields, ScoreResolver, type MappingContext } from '../sources/salesforceRows';
+import type { CalibrationSource, RecordSink, StreamOptions, StreamSummary } from './types';
+import { LEAD_FIELDS, OPPORTUNITY_FIELDS, HISTORY_FIELDS, rowToLead, rowToOpportunity, ruleFields, ScoreResolver, type MappingContext } from './salesforceRows';
 import { parseOverride, parseRule, validateSettings, type JobSettings, type SettingsFile } from '../config/settings';
 import type { SegmentPolicy, SegmentRule, LeadRecord } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
-import { assertFieldsExist, bulkQuery, describeFields, restQueryAll, type BulkOptions } from './bulk';
-import type { SfConnection } from './connection';
+import { assertFieldsExist, bulkQuery, describeFields, restQueryAll, NUMERIC_FIELD_TYPES, type BulkOptions } from '../salesforce/bulk';
+import type { SfConnection } from '../salesforce/connection';
 import { RowError, SettingsError, SalesforceApiError } from '../errors';
 
 const THRESHOLD_FIELDS = [
@@ -95,6 +102,7 @@ export interface LeadStamp {
     id: string;
     score: number;
     source: 'History' | 'Current';
+    /** Handoff_Date__c to stamp too: set only for a converted lead that had none (its conversion date). */
     handoffDate: string | null;
 }
 
@@ -102,6 +110,8 @@ export class OrgSource implements CalibrationSource {
     readonly kind = 'org' as const;
     /** Leads to stamp after the run, filled while streaming (only leads with no snapshot). */
     readonly stamps: LeadStamp[] = [];
+    /** ConvertedDate of waiting leads that have no Handoff_Date__c (their conversion is their handoff). */
+    private readonly convertedOn = new Map<string, string>();
 
     constructor(
         private readonly conn: SfConnection,
@@ -126,11 +136,17 @@ export class OrgSource implements CalibrationSource {
         const leadDescribe = await describeFields(this.conn, 'Lead');
         const extra = ruleFields(ctx);
         assertFieldsExist(leadDescribe, 'Lead', [
-            { name: ctx.scoreField, setting: 'scoreField' },
+            { name: ctx.scoreField, setting: 'scoreField', types: NUMERIC_FIELD_TYPES },
             ...(ctx.gradeField ? [{ name: ctx.gradeField, setting: 'gradeField' }] : []),
             ...extra.map((f) => ({ name: f, setting: 'segment or override rule field' }))
         ]);
         const lf = LEAD_FIELDS({ ...ctx, extra });
+        // The package's own Lead fields must be there: without them every lead would look never handed off.
+        assertFieldsExist(
+            leadDescribe,
+            'Lead',
+            lf.required.filter((f) => f !== ctx.scoreField).map((f) => ({ name: f, setting: 'package field (deploy force-app first)' }))
+        );
         const leadFields = [...lf.required, ...lf.optional].filter((f) => leadDescribe.has(f));
         const timings: Record<string, number> = {};
         const summary: StreamSummary = { leads: 0, opportunities: 0, historyRows: 0, scoreSources: { Snapshot: 0, History: 0, Current: 0 }, timings };
@@ -149,7 +165,11 @@ export class OrgSource implements CalibrationSource {
             if (ScoreResolver.isResolved(lead)) {
                 if (lead.handoffDate && lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
                 sink.addLead(lead);
-            } else resolver.wait(lead);
+            } else {
+                resolver.wait(lead);
+                // Only a conversion dates a handoff exactly; a status-derived handoff date is a guess, never stamped.
+                if (!row.Handoff_Date__c && row.IsConverted === 'true' && row.ConvertedDate) this.convertedOn.set(lead.id, row.ConvertedDate);
+            }
             if (summary.leads % 50_000 === 0) options.onProgress?.('leads', summary.leads);
         }
         timings.leads = (performance.now() - t) / 1000;
@@ -171,8 +191,10 @@ export class OrgSource implements CalibrationSource {
     }
 
     private stampOf(lead: LeadRecord): void {
+        const convertedOn = this.convertedOn.get(lead.id);
+        this.convertedOn.delete(lead.id);
         if (lead.scoreAtHandoff === null || (lead.scoreSource !== 'History' && lead.scoreSource !== 'Current')) return;
-        this.stamps.push({ id: lead.id, score: lead.scoreAtHandoff, source: lead.scoreSource, handoffDate: lead.handoffDate });
+        this.stamps.push({ id: lead.id, score: lead.scoreAtHandoff, source: lead.scoreSource, handoffDate: convertedOn ? `${convertedOn.slice(0, 10)}T00:00:00.000Z` : null });
     }
 }
 

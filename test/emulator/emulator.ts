@@ -16,8 +16,65 @@ export interface EmulatedOrg {
     sobjects: Record<string, Row[]>;
     /** Field names per sObject for describe; rows may omit fields (null). */
     schema: Record<string, string[]>;
+    /** Describe types where the built-in guess (see fieldType) is wrong or the field is not a known one. */
+    fieldTypes?: Record<string, Record<string, string>>;
     metadata: Map<string, { label: string; values: Record<string, string | null> }>;
 }
+
+/** Describe types of the standard and package fields the job touches; anything else is a string. */
+const KNOWN_TYPES: Record<string, string> = {
+    Id: 'id',
+    LeadId: 'reference',
+    ConvertedOpportunityId: 'reference',
+    IsConverted: 'boolean',
+    IsWon: 'boolean',
+    IsClosed: 'boolean',
+    Is_Latest__c: 'boolean',
+    Existing_Customer__c: 'boolean',
+    Outbound_Assisted__c: 'boolean',
+    Demo_Requested__c: 'boolean',
+    NumberOfEmployees: 'int',
+    Amount: 'currency',
+    pi__score__c: 'double',
+    Score_At_Handoff__c: 'double',
+    Expected_Rejection_Rate__c: 'percent',
+    Rejection_Rate__c: 'percent',
+    SQL_Rate__c: 'percent',
+    Status: 'picklist',
+    LeadSource: 'picklist',
+    Field: 'picklist',
+    Handoff_Score_Source__c: 'picklist',
+    Rejection_Reason__c: 'picklist',
+    MQL_Pilot_Group__c: 'picklist',
+    Recommendation_Status__c: 'picklist',
+    CreatedDate: 'datetime',
+    Handoff_Date__c: 'datetime',
+    First_Touch_Date__c: 'datetime',
+    Run_At__c: 'datetime',
+    Recommended_On__c: 'datetime',
+    ConvertedDate: 'date',
+    CloseDate: 'date',
+    As_Of__c: 'date',
+    Frozen_Until__c: 'date',
+    OldValue: 'anyType',
+    NewValue: 'anyType'
+};
+
+const NUMBER_FIELD = /(Threshold|_Low|_High|Size|Per_Month|Count|Order|Handed_Off|Won)__c$/;
+
+/** The describe type of a field: the org's own override, a known field, a numeric-looking package field, or string. */
+export function fieldType(org: Pick<EmulatedOrg, 'fieldTypes'>, sobject: string, field: string): string {
+    return org.fieldTypes?.[sobject]?.[field] ?? KNOWN_TYPES[field] ?? (NUMBER_FIELD.test(field) ? 'double' : 'string');
+}
+
+/** What a typed Metadata API value must look like, by its xsi:type. */
+const XSD_FORMATS: Record<string, RegExp> = {
+    'xsd:double': /^-?\d+(\.\d+)?$/,
+    'xsd:int': /^-?\d+$/,
+    'xsd:boolean': /^(true|false)$/,
+    'xsd:date': /^\d{4}-\d{2}-\d{2}$/,
+    'xsd:dateTime': /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/
+};
 
 export type Fault =
     | { kind: 'INVALID_SESSION_ID'; match?: RegExp }
@@ -25,6 +82,7 @@ export type Fault =
     | { kind: 'QUERY_TIMEOUT'; match?: RegExp }
     | { kind: '503'; match?: RegExp }
     | { kind: 'CUT'; match?: RegExp }
+    | { kind: 'JOB_FAILED'; match?: RegExp }
     | { kind: 'METADATA_PARTIAL'; fullName: string };
 
 export interface WriteLogEntry {
@@ -41,6 +99,8 @@ export interface EmulatorOptions {
     /** Polls answering InProgress before JobComplete (default 1). */
     pollsBeforeComplete?: number;
     lineEnding?: 'LF' | 'CRLF';
+    /** The refresh token /services/oauth2/token accepts (default 'REFRESH-1'). */
+    refreshToken?: string;
 }
 
 export interface Emulator {
@@ -147,6 +207,7 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
     const restPage = options.restPageSize ?? 2000;
     const polls = options.pollsBeforeComplete ?? 1;
     const eol = options.lineEnding === 'CRLF' ? '\r\n' : '\n';
+    const refreshToken = options.refreshToken ?? 'REFRESH-1';
     let token = 'TOKEN-1';
     let tokenN = 1;
     const faults: Fault[] = [];
@@ -201,6 +262,7 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
     }
 
     function handle(method: string, path: string, url: URL, body: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+        if (path === '/services/oauth2/token' && method === 'POST') return oauthToken(body, res);
         const soap = path.startsWith('/services/Soap/m/');
         const api = API.exec(path);
         if (!soap && !api) return restError(res, 404, 'NOT_FOUND', `The requested resource does not exist: ${path}`);
@@ -227,12 +289,18 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
         if (method === 'GET' && describe) {
             const fields = org.schema[describe[1]];
             if (!fields) return restError(res, 404, 'NOT_FOUND', `The requested resource does not exist`);
-            return json(res, 200, { name: describe[1], label: describe[1], custom: describe[1].endsWith('__c'), queryable: true, fields: fields.map((f) => ({ name: f, label: f, type: 'string', nillable: true })) });
+            return json(res, 200, {
+                name: describe[1],
+                label: describe[1],
+                custom: describe[1].endsWith('__c'),
+                queryable: true,
+                fields: fields.map((f) => ({ name: f, label: f, type: fieldType(org, describe[1], f), nillable: f !== 'Id', custom: f.endsWith('__c') }))
+            });
         }
         if (rest === '/composite/sobjects' && (method === 'POST' || method === 'PATCH')) return collections(method, path, body, res);
         if (rest === '/jobs/query' && method === 'POST') return createJob(path, body, res, api![1]);
         const job = /^\/jobs\/query\/([\w-]+)(\/results)?$/.exec(rest);
-        if (job && method === 'GET' && !job[2]) return pollJob(job[1], res, api![1]);
+        if (job && method === 'GET' && !job[2]) return pollJob(job[1], path, res, api![1]);
         if (job && method === 'GET' && job[2]) return results(job[1], url, res, fault?.kind === 'CUT');
         if (job && method === 'DELETE') {
             jobs.delete(job[1]);
@@ -307,12 +375,28 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
         json(res, 200, { id, operation: 'query', object: parseSoql(query).from, state: 'UploadComplete', apiVersion: Number(version), contentType: 'CSV', lineEnding: eol === '\n' ? 'LF' : 'CRLF', columnDelimiter: 'COMMA' });
     }
 
-    function pollJob(id: string, res: http.ServerResponse, version: string): void {
+    function pollJob(id: string, path: string, res: http.ServerResponse, version: string): void {
         const job = jobs.get(id);
         if (!job) return restError(res, 404, 'NOT_FOUND', 'job not found');
+        const failIdx = faults.findIndex((f) => f.kind === 'JOB_FAILED' && (!f.match || f.match.test(path)));
+        if (failIdx >= 0) {
+            faults.splice(failIdx, 1);
+            job.error = 'INVALID_FIELD: the query could not be run (emulated failure)';
+        }
+        if (job.error) return json(res, 200, { id, state: 'Failed', jobType: 'V2Query', apiVersion: Number(version), errorMessage: job.error });
         job.polls++;
         const state = job.polls > polls ? 'JobComplete' : 'InProgress';
         json(res, 200, { id, state, jobType: 'V2Query', apiVersion: Number(version), numberRecordsProcessed: state === 'JobComplete' ? job.result!.rows.length : 0 });
+    }
+
+    /** The OAuth 2.0 refresh-token flow: the registered refresh token gets the currently valid access token. */
+    function oauthToken(body: string, res: http.ServerResponse): void {
+        const params = new URLSearchParams(body);
+        requests.push({ method: 'POST', path: `/services/oauth2/token (${params.get('grant_type')})` });
+        if (params.get('grant_type') !== 'refresh_token' || params.get('refresh_token') !== refreshToken || !params.get('client_id')) {
+            return json(res, 400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
+        }
+        json(res, 200, { access_token: token, instance_url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, id: 'http://127.0.0.1/id/00D000000000001AAA/005000000000001AAA', token_type: 'Bearer', issued_at: String(Date.now()), signature: 'emulated' });
     }
 
     function results(id: string, url: URL, res: http.ServerResponse, cut: boolean): void {
@@ -366,17 +450,25 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
                 const failIdx = faults.findIndex((f) => f.kind === 'METADATA_PARTIAL' && f.fullName === fullName);
                 if (failIdx >= 0) {
                     faults.splice(failIdx, 1);
-                    return `<result><errors><message>Emulated failure for ${esc(fullName)}</message><statusCode>INVALID_CROSS_REFERENCE_KEY</statusCode></errors><fullName>${esc(fullName)}</fullName><success>false</success></result>`;
+                    return metadataError(fullName, 'INVALID_CROSS_REFERENCE_KEY', `Emulated failure for ${fullName}`);
                 }
                 const exists = org.metadata.has(fullName);
-                if (call === 'createMetadata' && exists) {
-                    return `<result><errors><message>There is already a record named ${esc(fullName)}</message><statusCode>DUPLICATE_DEVELOPER_NAME</statusCode></errors><fullName>${esc(fullName)}</fullName><success>false</success></result>`;
-                }
+                if (call === 'createMetadata' && exists) return metadataError(fullName, 'DUPLICATE_DEVELOPER_NAME', `There is already a record named ${fullName}`);
                 const values: Record<string, string | null> = {};
+                const type = `${fullName.split('.')[0]}__mdt`;
+                const known = org.schema[type];
                 for (const v of md.values ?? []) {
                     const raw = v.value;
+                    const field = String(v.field);
                     const nil = raw && typeof raw === 'object' && raw['@_nil'] === 'true';
-                    values[String(v.field)] = nil || raw === undefined || raw === '' ? null : typeof raw === 'object' ? String(raw['#text'] ?? '') : String(raw);
+                    const text = nil || raw === undefined || raw === '' ? null : typeof raw === 'object' ? String(raw['#text'] ?? '') : String(raw);
+                    const xsdType = raw && typeof raw === 'object' ? (raw['@_type'] as string | undefined) : undefined;
+                    // A type the emulator knows the fields of checks names and typed values, as the org would.
+                    if (known && !known.includes(field)) return metadataError(fullName, 'INVALID_FIELD', `no CustomField named ${type}.${field} found`);
+                    if (text !== null && xsdType && XSD_FORMATS[xsdType] && !XSD_FORMATS[xsdType].test(text)) {
+                        return metadataError(fullName, 'INVALID_TYPE', `${field}: '${text}' is not a valid value for the type ${xsdType}`);
+                    }
+                    values[field] = text;
                 }
                 // A CustomMetadata upsert replaces the whole record, as a deploy does.
                 org.metadata.set(fullName, { label: String(md.label ?? fullName.split('.')[1]), values });
@@ -385,6 +477,10 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
             return reply(results.join(''));
         }
         soapFault(res, 'INVALID_OPERATION', `unsupported call ${call}`);
+    }
+
+    function metadataError(fullName: string, statusCode: string, message: string): string {
+        return `<result><errors><message>${esc(message)}</message><statusCode>${statusCode}</statusCode></errors><fullName>${esc(fullName)}</fullName><success>false</success></result>`;
     }
 
     function rotate(): string {

@@ -1,8 +1,9 @@
 /**
  * Serves an emulated org from its own process, for trying the job by hand and for the benchmark:
- *   npx tsx test/emulator/serve.ts [--page-size N]            the demo org
+ *   npx tsx test/emulator/serve.ts [--demo] [--page-size N]   the demo org (the default)
  *   npx tsx test/emulator/serve.ts --from-csv <dir>           an org exported by demo:export / the benchmark
- * Prints one line with the environment that points the job at it.
+ * Prints one line with the environment that points the job at it and serves until interrupted; in another
+ * terminal, `env <that line> npm run calibrate -- --dry-run` runs the job against it.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +26,8 @@ function fromCsv(dir: string): EmulatedOrg {
 }
 
 async function main(): Promise<void> {
-    const { values } = parseArgs({ options: { 'page-size': { type: 'string', default: '50000' }, 'from-csv': { type: 'string' } } });
+    const { values } = parseArgs({ options: { demo: { type: 'boolean', default: false }, 'page-size': { type: 'string', default: '50000' }, 'from-csv': { type: 'string' } } });
+    if (values.demo && values['from-csv']) throw new Error('--demo and --from-csv are two different orgs: pick one');
     const org = values['from-csv'] ? fromCsv(values['from-csv']) : emulatedOrgFrom();
     const emu = await startEmulator(org, { bulkPageSize: Number(values['page-size']) });
     process.stdout.write(`SF_INSTANCE_URL=${emu.url} SF_ACCESS_TOKEN=${emu.token} SF_BULK_POLL_MS=50\n`);
