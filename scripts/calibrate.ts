@@ -20,11 +20,15 @@ Source (one of; with none, the embedded demo org is used and the output says so)
 Options
   --config <json>   settings file (docs/settings.md); in org mode it overrides the org's settings record
   --as-of <date>    analysis date, YYYY-MM-DD (default: today; demo: 2026-10-31)
-  --out <dir>       report and metadata folder (default ./calibration-out); never inside force-app/
+  --out <dir>       report and metadata folder (default ./calibration-out), replaced whole by each run;
+                    never inside force-app/, never a folder with files the job did not write
   --json            print {"status":0,"result":{...}} on stdout
   --dry-run         with --target-org: read and compute, write nothing to the org
   --no-stamp        with --target-org: do not stamp Score_At_Handoff__c on handed-off leads
   -h, --help        this text
+
+Exit codes: 0 done; 1 bad input, settings, org or write failure (one line names the file and row, or the key);
+2 wrong command-line use. See docs/job.md.
 `;
 
 const repoRoot = path.resolve(__dirname, '..');
