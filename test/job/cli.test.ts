@@ -328,3 +328,21 @@ test('a rerun into the same --out replaces the report', async () => {
     assert.notEqual(second, first);
     assert.deepEqual(readdirSync(path.dirname(out)), ['out']);
 });
+
+test('Data Loader upper-case headers read like API names, and a quote left open names the line it starts on', async () => {
+    const upper = HEAD.toUpperCase().replace('PI__SCORE__C', 'pi__Score__c');
+    const ok = files(upper + GOOD);
+    const r = await calibrate([...ok.args, '--json']);
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(JSON.parse(r.stdout).result.read.leads, 1);
+    const { dir, args } = files(
+        HEAD +
+            GOOD +
+            '00Q2,Working,"2026-08-01T00:00:00.000+0000,false,,10,,\n00Q3,Working,2026-08-01,false,,10,,\n'
+    );
+    await expectError(
+        args,
+        dir,
+        /^Error: .*Lead\.csv:3: not a readable CSV \(a quoted field is not closed before the end of the file\)$/
+    );
+});
