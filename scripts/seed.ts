@@ -20,7 +20,11 @@ interface SeedRecord {
 
 /** Reads the seed files (source format) into Metadata API records with typed values. */
 export function readSeedRecords(dir = SEED_DIR): SeedRecord[] {
-    const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, isArray: (n) => n === 'values' });
+    const parser = new XMLParser({
+        ignoreAttributes: false,
+        parseTagValue: false,
+        isArray: (n) => n === 'values'
+    });
     return readdirSync(dir)
         .filter((f) => f.endsWith('.md-meta.xml'))
         .sort()
@@ -29,34 +33,66 @@ export function readSeedRecords(dir = SEED_DIR): SeedRecord[] {
             return {
                 fullName: f.replace('.md-meta.xml', ''),
                 label: String(doc.label),
-                values: (doc.values ?? []).map((v: { field: string; value: { '#text'?: string; '@_xsi:type'?: string } }) => ({
-                    field: v.field,
-                    value: { '@xsi:type': v.value['@_xsi:type'] ?? 'xsd:string', '': String(v.value['#text'] ?? '') }
-                }))
+                values: (doc.values ?? []).map(
+                    (v: { field: string; value: { '#text'?: string; '@_xsi:type'?: string } }) => ({
+                        field: v.field,
+                        value: {
+                            '@xsi:type': v.value['@_xsi:type'] ?? 'xsd:string',
+                            '': String(v.value['#text'] ?? '')
+                        }
+                    })
+                )
             };
         });
 }
 
 /** Creates the missing records; returns which were created and which already existed (left untouched). */
-export async function seed(conn: SfConnection, records: SeedRecord[], dryRun: boolean): Promise<{ created: string[]; existing: string[] }> {
-    const read = [await conn.metadata.read('CustomMetadata', records.map((r) => r.fullName))].flat() as { fullName?: string }[];
+export async function seed(
+    conn: SfConnection,
+    records: SeedRecord[],
+    dryRun: boolean
+): Promise<{ created: string[]; existing: string[] }> {
+    const read = [
+        await conn.metadata.read(
+            'CustomMetadata',
+            records.map((r) => r.fullName)
+        )
+    ].flat() as { fullName?: string }[];
     const existing = records.filter((_, i) => !!read[i]?.fullName).map((r) => r.fullName);
     const missing = records.filter((r) => !existing.includes(r.fullName));
     if (dryRun || missing.length === 0) return { created: [], existing };
-    const results = [await conn.metadata.create('CustomMetadata', missing)].flat() as { fullName: string; success: boolean | string; errors?: { message: string } | { message: string }[] }[];
-    const failures = results.filter((r) => !(r.success === true || r.success === 'true')).map((r) => ({ fullName: r.fullName, message: [r.errors ?? []].flat().map((e) => e.message).join('; ') }));
+    const results = [await conn.metadata.create('CustomMetadata', missing)].flat() as {
+        fullName: string;
+        success: boolean | string;
+        errors?: { message: string } | { message: string }[];
+    }[];
+    const failures = results
+        .filter((r) => !(r.success === true || r.success === 'true'))
+        .map((r) => ({
+            fullName: r.fullName,
+            message: [r.errors ?? []]
+                .flat()
+                .map((e) => e.message)
+                .join('; ')
+        }));
     if (failures.length > 0) throw new PartialWriteError(failures);
     return { created: missing.map((r) => r.fullName), existing };
 }
 
 async function main(): Promise<number> {
     try {
-        const { values } = parseArgs({ options: { 'target-org': { type: 'string', short: 'o' }, 'dry-run': { type: 'boolean', default: false } } });
+        const { values } = parseArgs({
+            options: {
+                'target-org': { type: 'string', short: 'o' },
+                'dry-run': { type: 'boolean', default: false }
+            }
+        });
         const conn = values['target-org'] ? await connectTargetOrg(values['target-org']) : connectFromEnv();
         const r = await seed(conn, readSeedRecords(), values['dry-run']!);
         for (const n of r.existing) console.log(`exists, left as it is: ${n}`);
         for (const n of r.created) console.log(`created: ${n}`);
-        if (values['dry-run']) console.log(`Dry run: would create ${readSeedRecords().length - r.existing.length} record(s).`);
+        if (values['dry-run'])
+            console.log(`Dry run: would create ${readSeedRecords().length - r.existing.length} record(s).`);
         return 0;
     } catch (e) {
         console.error(`Error: ${(e as Error).message.split('\n')[0]}`);

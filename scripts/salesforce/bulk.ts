@@ -25,16 +25,29 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * as they arrive. A page cut off mid-way is fetched again and the rows already yielded are skipped. The job is
  * deleted when done or on error.
  */
-export async function* bulkQuery(conn: SfConnection, soql: string, o: BulkOptions = {}): AsyncGenerator<Record<string, string>> {
+export async function* bulkQuery(
+    conn: SfConnection,
+    soql: string,
+    o: BulkOptions = {}
+): AsyncGenerator<Record<string, string>> {
     const base = `/services/data/v${conn.version}/jobs/query`;
-    const job = await conn.request<{ id: string }>({ method: 'POST', url: base, body: JSON.stringify({ operation: 'query', query: soql }), headers: { 'Content-Type': 'application/json' } });
+    const job = await conn.request<{ id: string }>({
+        method: 'POST',
+        url: base,
+        body: JSON.stringify({ operation: 'query', query: soql }),
+        headers: { 'Content-Type': 'application/json' }
+    });
     try {
         const deadline = Date.now() + (o.pollTimeoutMs ?? 30 * 60_000);
         for (;;) {
             const info = await conn.request<{ state: string; errorMessage?: string }>(`${base}/${job.id}`);
             if (info.state === 'JobComplete') break;
-            if (info.state === 'Failed' || info.state === 'Aborted') throw new SalesforceApiError(`Bulk query ${info.state.toLowerCase()}: ${info.errorMessage ?? 'no message'} (${soql.slice(0, 60)}...)`);
-            if (Date.now() > deadline) throw new SalesforceApiError(`Bulk query job ${job.id} did not complete in time`);
+            if (info.state === 'Failed' || info.state === 'Aborted')
+                throw new SalesforceApiError(
+                    `Bulk query ${info.state.toLowerCase()}: ${info.errorMessage ?? 'no message'} (${soql.slice(0, 60)}...)`
+                );
+            if (Date.now() > deadline)
+                throw new SalesforceApiError(`Bulk query job ${job.id} did not complete in time`);
             await sleep(o.pollIntervalMs ?? 2000);
         }
         let locator: string | null = null;
@@ -60,7 +73,12 @@ export async function* bulkQuery(conn: SfConnection, soql: string, o: BulkOption
                     }
                     break;
                 } catch (e) {
-                    if (e instanceof SalesforceApiError || attempt >= (o.pageAttempts ?? 3)) throw e instanceof SalesforceApiError ? e : new SalesforceApiError(`Bulk results page failed ${attempt} times: ${(e as Error).message}`);
+                    if (e instanceof SalesforceApiError || attempt >= (o.pageAttempts ?? 3))
+                        throw e instanceof SalesforceApiError
+                            ? e
+                            : new SalesforceApiError(
+                                  `Bulk results page failed ${attempt} times: ${(e as Error).message}`
+                              );
                     await sleep(200 * attempt);
                 }
             }
@@ -74,7 +92,9 @@ export async function* bulkQuery(conn: SfConnection, soql: string, o: BulkOption
 /** GETs one results page; a 401 is handed to jsforce (which refreshes the session) and the page is tried again. */
 async function fetchPage(conn: SfConnection, url: string): Promise<Response> {
     for (let i = 0; i < 2; i++) {
-        const res = await fetch(url, { headers: { Authorization: `Bearer ${conn.accessToken}`, Accept: 'text/csv' } });
+        const res = await fetch(url, {
+            headers: { Authorization: `Bearer ${conn.accessToken}`, Accept: 'text/csv' }
+        });
         if (res.status === 401 && i === 0) {
             await res.body?.cancel();
             // Any jsforce call with the stale token triggers its session refresh; the new token lands on conn.
@@ -107,7 +127,11 @@ export interface RestQueryOptions {
  * at its maxFetch). For small results only — settings, thresholds, previous runs — so it refuses to grow past
  * `maxFetch` instead of holding a large result in memory.
  */
-export async function restQueryAll<T = Record<string, unknown>>(conn: SfConnection, soql: string, options: RestQueryOptions = {}): Promise<T[]> {
+export async function restQueryAll<T = Record<string, unknown>>(
+    conn: SfConnection,
+    soql: string,
+    options: RestQueryOptions = {}
+): Promise<T[]> {
     const maxFetch = options.maxFetch ?? 10_000;
     let page = await conn.query<T>(soql);
     const out = [...page.records];
@@ -116,7 +140,10 @@ export async function restQueryAll<T = Record<string, unknown>>(conn: SfConnecti
         page = await conn.queryMore<T>(page.nextRecordsUrl);
         out.push(...page.records);
     }
-    if (out.length > maxFetch) throw new SalesforceApiError(`REST query returned more than ${maxFetch} records where a small result was expected: ${soql.slice(0, 80)}`);
+    if (out.length > maxFetch)
+        throw new SalesforceApiError(
+            `REST query returned more than ${maxFetch} records where a small result was expected: ${soql.slice(0, 80)}`
+        );
     return out.map((r) => {
         const { attributes: _a, ...rest } = r as Record<string, unknown>;
         return rest as T;
@@ -147,11 +174,15 @@ export interface FieldCheck {
 export function assertFieldsExist(known: Map<string, string>, sobject: string, fields: FieldCheck[]): void {
     for (const f of fields) {
         if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(f.name) || !known.has(f.name)) {
-            throw new SettingsError(`${f.setting}: "${f.name}" is not a field of ${sobject} in this org (checked against describe)`);
+            throw new SettingsError(
+                `${f.setting}: "${f.name}" is not a field of ${sobject} in this org (checked against describe)`
+            );
         }
         const type = known.get(f.name)!;
         if (f.types && !f.types.includes(type)) {
-            throw new SettingsError(`${f.setting}: ${sobject}.${f.name} is a ${type} field; expected one of ${f.types.join(', ')}`);
+            throw new SettingsError(
+                `${f.setting}: ${sobject}.${f.name} is a ${type} field; expected one of ${f.types.join(', ')}`
+            );
         }
     }
 }

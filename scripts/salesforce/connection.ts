@@ -11,9 +11,16 @@ export interface SfConnection {
     instanceUrl: string;
     accessToken?: string | null;
     version: string;
-    query<T = Record<string, unknown>>(soql: string, options?: object): Promise<{ records: T[]; done: boolean; nextRecordsUrl?: string; totalSize: number }>;
-    queryMore<T = Record<string, unknown>>(locator: string): Promise<{ records: T[]; done: boolean; nextRecordsUrl?: string; totalSize: number }>;
-    request<T = unknown>(req: string | { method: string; url: string; body?: string; headers?: Record<string, string> }): Promise<T>;
+    query<T = Record<string, unknown>>(
+        soql: string,
+        options?: object
+    ): Promise<{ records: T[]; done: boolean; nextRecordsUrl?: string; totalSize: number }>;
+    queryMore<T = Record<string, unknown>>(
+        locator: string
+    ): Promise<{ records: T[]; done: boolean; nextRecordsUrl?: string; totalSize: number }>;
+    request<T = unknown>(
+        req: string | { method: string; url: string; body?: string; headers?: Record<string, string> }
+    ): Promise<T>;
     describe(sobject: string): Promise<{ fields: { name: string; type?: string }[] }>;
     metadata: {
         read(type: string, fullNames: string[]): Promise<unknown>;
@@ -37,15 +44,31 @@ export type RefreshFn = (conn: unknown, cb: (err: Error | null, token?: string) 
 export function connectFromEnv(env: NodeJS.ProcessEnv = process.env, refreshFn?: RefreshFn): SfConnection {
     const accessToken = env.SF_ACCESS_TOKEN;
     const instanceUrl = env.SF_INSTANCE_URL;
-    if (!accessToken || !instanceUrl) throw new UsageError('SF_ACCESS_TOKEN and SF_INSTANCE_URL must both be set to connect without the sf CLI');
-    if (!!env.SF_REFRESH_TOKEN !== !!env.SF_CLIENT_ID) throw new UsageError('SF_REFRESH_TOKEN and SF_CLIENT_ID go together: set both to let the job renew an expired session, or neither');
+    if (!accessToken || !instanceUrl)
+        throw new UsageError(
+            'SF_ACCESS_TOKEN and SF_INSTANCE_URL must both be set to connect without the sf CLI'
+        );
+    if (!!env.SF_REFRESH_TOKEN !== !!env.SF_CLIENT_ID)
+        throw new UsageError(
+            'SF_REFRESH_TOKEN and SF_CLIENT_ID go together: set both to let the job renew an expired session, or neither'
+        );
     const oauth = env.SF_REFRESH_TOKEN
         ? {
               refreshToken: env.SF_REFRESH_TOKEN,
-              oauth2: { clientId: env.SF_CLIENT_ID, ...(env.SF_CLIENT_SECRET ? { clientSecret: env.SF_CLIENT_SECRET } : {}), loginUrl: env.SF_LOGIN_URL ?? instanceUrl }
+              oauth2: {
+                  clientId: env.SF_CLIENT_ID,
+                  ...(env.SF_CLIENT_SECRET ? { clientSecret: env.SF_CLIENT_SECRET } : {}),
+                  loginUrl: env.SF_LOGIN_URL ?? instanceUrl
+              }
           }
         : {};
-    return new Connection({ instanceUrl, accessToken, version: env.SF_API_VERSION ?? DEFAULT_API_VERSION, ...oauth, ...(refreshFn ? { refreshFn } : {}) }) as unknown as SfConnection;
+    return new Connection({
+        instanceUrl,
+        accessToken,
+        version: env.SF_API_VERSION ?? DEFAULT_API_VERSION,
+        ...oauth,
+        ...(refreshFn ? { refreshFn } : {})
+    }) as unknown as SfConnection;
 }
 
 /**
@@ -61,6 +84,8 @@ export async function connectTargetOrg(aliasOrUsername: string): Promise<SfConne
         return conn as unknown as SfConnection;
     } catch (e) {
         const err = e as Error & { name: string };
-        throw new NotAuthorisedError(`--target-org ${aliasOrUsername}: not an org the sf CLI has authorised (${err.name}); run "sf org login web --alias ${aliasOrUsername}" or "sf org list"`);
+        throw new NotAuthorisedError(
+            `--target-org ${aliasOrUsername}: not an org the sf CLI has authorised (${err.name}); run "sf org login web --alias ${aliasOrUsername}" or "sf org list"`
+        );
     }
 }

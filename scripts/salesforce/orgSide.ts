@@ -21,7 +21,13 @@ async function readPreviousRuns(conn: SfConnection): Promise<Map<string, RunSnap
     return new Map(
         rows.map((r) => [
             String(r.Segment__c),
-            { segment: String(r.Segment__c), runAt: String(r.Run_At__c ?? ''), activeThreshold: num(r.Active_Threshold__c), recommendedThreshold: num(r.Recommended_Threshold__c), frozenUntil: r.Frozen_Until__c ? String(r.Frozen_Until__c) : null }
+            {
+                segment: String(r.Segment__c),
+                runAt: String(r.Run_At__c ?? ''),
+                activeThreshold: num(r.Active_Threshold__c),
+                recommendedThreshold: num(r.Recommended_Threshold__c),
+                frozenUntil: r.Frozen_Until__c ? String(r.Frozen_Until__c) : null
+            }
         ])
     );
 }
@@ -52,12 +58,17 @@ export const orgSide: OrgSide = {
                 const bySegment = new Map(policies.map((p) => [p.name, p]));
                 const records = result.segments.map((s) =>
                     runRecord(s, result, {
-                        Status__c: s.recommendation.threshold !== null ? 'Pending review' : (bySegment.get(s.name)?.status ?? null),
+                        Status__c:
+                            s.recommendation.threshold !== null
+                                ? 'Pending review'
+                                : (bySegment.get(s.name)?.status ?? null),
                         Frozen_Until__c: bySegment.get(s.name)?.frozenUntil ?? null,
                         Threshold_Change__c: changes.get(s.name)?.text ?? null
                     })
                 );
-                const frozen = new Map([...changes.keys()].map((name) => [name, bySegment.get(name)!.frozenUntil!]));
+                const frozen = new Map(
+                    [...changes.keys()].map((name) => [name, bySegment.get(name)!.frozenUntil!])
+                );
                 if (opts.dryRun) {
                     return {
                         mode: 'none',

@@ -48,7 +48,8 @@ function typed(type: string, value: string | number | null): unknown {
     return { '@xsi:type': type, '': String(value) };
 }
 
-const same = (a: unknown, b: unknown): boolean => ((a as { '': string } | null)?.[''] ?? null) === ((b as { '': string } | null)?.[''] ?? null);
+const same = (a: unknown, b: unknown): boolean =>
+    ((a as { '': string } | null)?.[''] ?? null) === ((b as { '': string } | null)?.[''] ?? null);
 
 export interface MetadataWriteSummary {
     upserted: string[];
@@ -60,7 +61,12 @@ export interface MetadataWriteSummary {
  * the whole record, so each record is read first and every field the job does not own — the active threshold
  * included — is written back exactly as read. Batches of 10; every result checked.
  */
-export async function writeRecommendations(conn: SfConnection, segments: SegmentResult[], runAt: string, frozenUntil: Map<string, string> = new Map()): Promise<MetadataWriteSummary> {
+export async function writeRecommendations(
+    conn: SfConnection,
+    segments: SegmentResult[],
+    runAt: string,
+    frozenUntil: Map<string, string> = new Map()
+): Promise<MetadataWriteSummary> {
     const fullNames = segments.map((s) => `MQL_Threshold.${s.name}`);
     const read = [await conn.metadata.read('CustomMetadata', fullNames)].flat() as MdRecord[];
     const records: object[] = [];
@@ -86,15 +92,30 @@ export async function writeRecommendations(conn: SfConnection, segments: Segment
             summary.unchanged.push(fullNames[i]);
             return;
         }
-        records.push({ fullName: fullNames[i], label: existing?.label ?? s.name.replace(/_/g, ' '), values: [...current.entries()].map(([field, value]) => ({ field, value })) });
+        records.push({
+            fullName: fullNames[i],
+            label: existing?.label ?? s.name.replace(/_/g, ' '),
+            values: [...current.entries()].map(([field, value]) => ({ field, value }))
+        });
         summary.upserted.push(fullNames[i]);
     });
     const failures: { fullName: string; message: string }[] = [];
     for (let i = 0; i < records.length; i += 10) {
-        const results = [await conn.metadata.upsert('CustomMetadata', records.slice(i, i + 10))].flat() as { fullName: string; success: boolean | string; errors?: { message: string } | { message: string }[] }[];
+        const results = [await conn.metadata.upsert('CustomMetadata', records.slice(i, i + 10))].flat() as {
+            fullName: string;
+            success: boolean | string;
+            errors?: { message: string } | { message: string }[];
+        }[];
         for (const r of results) {
             if (r.success === true || r.success === 'true') continue;
-            failures.push({ fullName: r.fullName, message: [r.errors ?? []].flat().map((e) => e.message).join('; ') || 'failed' });
+            failures.push({
+                fullName: r.fullName,
+                message:
+                    [r.errors ?? []]
+                        .flat()
+                        .map((e) => e.message)
+                        .join('; ') || 'failed'
+            });
         }
     }
     if (failures.length > 0) throw new PartialWriteError(failures);
@@ -102,7 +123,11 @@ export async function writeRecommendations(conn: SfConnection, segments: Segment
 }
 
 /** The MQL_Calibration_Run__c record of one segment, as the dashboard reads it. */
-export function runRecord(s: SegmentResult, result: Pick<JobResult, 'asOf' | 'source' | 'generatedAt'>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function runRecord(
+    s: SegmentResult,
+    result: Pick<JobResult, 'asOf' | 'source' | 'generatedAt'>,
+    extra: Record<string, unknown> = {}
+): Record<string, unknown> {
     const active = s.scenarios.find((c) => c.label === 'Active');
     return {
         attributes: { type: 'MQL_Calibration_Run__c' },
@@ -119,7 +144,10 @@ export function runRecord(s: SegmentResult, result: Pick<JobResult, 'asOf' | 'so
         Recommendation_Reason__c: s.recommendation.reason,
         Handed_Off__c: s.sample.handedOff,
         Won__c: s.sample.won,
-        Rejection_Rate__c: active?.rejectionRate === null || active === undefined ? null : Math.round(active.rejectionRate * 1000) / 10,
+        Rejection_Rate__c:
+            active?.rejectionRate === null || active === undefined
+                ? null
+                : Math.round(active.rejectionRate * 1000) / 10,
         SQL_Rate__c: active && active.mqls > 0 ? Math.round((active.sqls / active.mqls) * 1000) / 10 : null,
         Trigger_Count__c: s.triggers.length,
         Recommendation_JSON__c: JSON.stringify(s.recommendation),
@@ -132,7 +160,11 @@ export function runRecord(s: SegmentResult, result: Pick<JobResult, 'asOf' | 'so
     };
 }
 
-async function collections(conn: SfConnection, method: 'POST' | 'PATCH', records: Record<string, unknown>[]): Promise<{ fullName: string; message: string }[]> {
+async function collections(
+    conn: SfConnection,
+    method: 'POST' | 'PATCH',
+    records: Record<string, unknown>[]
+): Promise<{ fullName: string; message: string }[]> {
     const failures: { fullName: string; message: string }[] = [];
     for (let i = 0; i < records.length; i += 200) {
         const batch = records.slice(i, i + 200);
@@ -143,18 +175,38 @@ async function collections(conn: SfConnection, method: 'POST' | 'PATCH', records
             headers: { 'Content-Type': 'application/json' }
         });
         res.forEach((r, j) => {
-            if (!r.success) failures.push({ fullName: String(batch[j].Id ?? batch[j].Segment__c ?? `record ${i + j}`), message: r.errors.map((e) => e.message).join('; ') });
+            if (!r.success)
+                failures.push({
+                    fullName: String(batch[j].Id ?? batch[j].Segment__c ?? `record ${i + j}`),
+                    message: r.errors.map((e) => e.message).join('; ')
+                });
         });
     }
     return failures;
 }
 
 /** Inserts this run's records and clears Is_Latest__c on the runs they replace. */
-export async function writeRunRecords(conn: SfConnection, records: Record<string, unknown>[]): Promise<number> {
-    const previous = await restQueryAll<{ Id: string }>(conn, 'SELECT Id FROM MQL_Calibration_Run__c WHERE Is_Latest__c = true');
+export async function writeRunRecords(
+    conn: SfConnection,
+    records: Record<string, unknown>[]
+): Promise<number> {
+    const previous = await restQueryAll<{ Id: string }>(
+        conn,
+        'SELECT Id FROM MQL_Calibration_Run__c WHERE Is_Latest__c = true'
+    );
     const failures = await collections(conn, 'POST', records);
     if (failures.length === 0 && previous.length > 0) {
-        failures.push(...(await collections(conn, 'PATCH', previous.map((p) => ({ attributes: { type: 'MQL_Calibration_Run__c' }, Id: p.Id, Is_Latest__c: false })))));
+        failures.push(
+            ...(await collections(
+                conn,
+                'PATCH',
+                previous.map((p) => ({
+                    attributes: { type: 'MQL_Calibration_Run__c' },
+                    Id: p.Id,
+                    Is_Latest__c: false
+                }))
+            ))
+        );
     }
     if (failures.length > 0) throw new PartialWriteError(failures);
     return records.length;

@@ -11,10 +11,36 @@
  * back the exact record they replace.
  */
 import type { CalibrationSource, RecordSink, StreamOptions, StreamSummary } from './types';
-import { LEAD_FIELDS, OPPORTUNITY_FIELDS, HISTORY_FIELDS, rowToLead, rowToOpportunity, ruleFields, ScoreResolver, type MappingContext } from './salesforceRows';
-import { parseOverride, parseRule, validateSettings, type JobSettings, type SettingsFile } from '../config/settings';
-import type { SegmentPolicy, SegmentRule, LeadRecord } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
-import { assertFieldsExist, bulkQuery, describeFields, restQueryAll, NUMERIC_FIELD_TYPES, type BulkOptions } from '../salesforce/bulk';
+import {
+    LEAD_FIELDS,
+    OPPORTUNITY_FIELDS,
+    HISTORY_FIELDS,
+    rowToLead,
+    rowToOpportunity,
+    ruleFields,
+    ScoreResolver,
+    type MappingContext
+} from './salesforceRows';
+import {
+    parseOverride,
+    parseRule,
+    validateSettings,
+    type JobSettings,
+    type SettingsFile
+} from '../config/settings';
+import type {
+    SegmentPolicy,
+    SegmentRule,
+    LeadRecord
+} from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import {
+    assertFieldsExist,
+    bulkQuery,
+    describeFields,
+    restQueryAll,
+    NUMERIC_FIELD_TYPES,
+    type BulkOptions
+} from '../salesforce/bulk';
 import type { SfConnection } from '../salesforce/connection';
 import { RowError, SettingsError, SalesforceApiError } from '../errors';
 
@@ -35,33 +61,51 @@ const THRESHOLD_FIELDS = [
 type MdtRow = Record<string, string | number | boolean | null>;
 
 const str = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
+const numOrNull = (v: unknown): number | null =>
+    v === null || v === undefined || v === '' ? null : Number(v);
 
 /** Reads MQL_Calibration_Setting__mdt.Default as a settings layer (validated like a settings file). */
 export async function readOrgSettings(conn: SfConnection): Promise<SettingsFile> {
     const rows = await restQueryAll<MdtRow>(
         conn,
-        'SELECT DeveloperName, Score_Field__c, Handoff_Statuses__c, Accepted_Statuses__c, Rejected_Statuses__c, Qualified_Statuses__c, Lookback_Months__c, Band_Width__c, Target_Rejection_Rate__c, Healthy_SQL_Rate_Min__c, Healthy_SQL_Rate_Max__c, Min_Won_Deals__c, Min_Handed_Off__c, Min_Step__c, Scenario_Delta__c, Freeze_Days__c, SLA_Hours__c, Decay_Points__c, Decay_Days__c FROM MQL_Calibration_Setting__mdt WHERE DeveloperName = \'Default\''
+        "SELECT DeveloperName, Score_Field__c, Handoff_Statuses__c, Accepted_Statuses__c, Rejected_Statuses__c, Qualified_Statuses__c, Lookback_Months__c, Band_Width__c, Target_Rejection_Rate__c, Healthy_SQL_Rate_Min__c, Healthy_SQL_Rate_Max__c, Min_Won_Deals__c, Min_Handed_Off__c, Min_Step__c, Scenario_Delta__c, Freeze_Days__c, SLA_Hours__c, Decay_Points__c, Decay_Days__c FROM MQL_Calibration_Setting__mdt WHERE DeveloperName = 'Default'"
     );
     const r = rows[0];
     if (!r) return {};
-    const list = (v: unknown) => (str(v) ? String(v).split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+    const list = (v: unknown) =>
+        str(v)
+            ? String(v)
+                  .split(',')
+                  .map((s) => s.trim())
+                  .filter(Boolean)
+            : undefined;
     const pct = (v: unknown) => (numOrNull(v) === null ? undefined : Number(v) / 100);
     const n = (v: unknown) => numOrNull(v) ?? undefined;
     const layer: Record<string, unknown> = {
         scoreField: str(r.Score_Field__c) ?? undefined,
-        statuses: { handoff: list(r.Handoff_Statuses__c), accepted: list(r.Accepted_Statuses__c), rejected: list(r.Rejected_Statuses__c), qualified: list(r.Qualified_Statuses__c) },
+        statuses: {
+            handoff: list(r.Handoff_Statuses__c),
+            accepted: list(r.Accepted_Statuses__c),
+            rejected: list(r.Rejected_Statuses__c),
+            qualified: list(r.Qualified_Statuses__c)
+        },
         lookbackMonths: n(r.Lookback_Months__c),
         bandWidth: n(r.Band_Width__c),
         targetRejectionRate: pct(r.Target_Rejection_Rate__c),
-        healthySqlRate: pct(r.Healthy_SQL_Rate_Min__c) !== undefined && pct(r.Healthy_SQL_Rate_Max__c) !== undefined ? { min: pct(r.Healthy_SQL_Rate_Min__c), max: pct(r.Healthy_SQL_Rate_Max__c) } : undefined,
+        healthySqlRate:
+            pct(r.Healthy_SQL_Rate_Min__c) !== undefined && pct(r.Healthy_SQL_Rate_Max__c) !== undefined
+                ? { min: pct(r.Healthy_SQL_Rate_Min__c), max: pct(r.Healthy_SQL_Rate_Max__c) }
+                : undefined,
         minWonDeals: n(r.Min_Won_Deals__c),
         minHandedOff: n(r.Min_Handed_Off__c),
         minStep: n(r.Min_Step__c),
         scenarioDelta: n(r.Scenario_Delta__c),
         freezeDays: n(r.Freeze_Days__c),
         slaHours: n(r.SLA_Hours__c),
-        decay: n(r.Decay_Points__c) !== undefined && n(r.Decay_Days__c) !== undefined ? { points: n(r.Decay_Points__c), days: n(r.Decay_Days__c) } : undefined
+        decay:
+            n(r.Decay_Points__c) !== undefined && n(r.Decay_Days__c) !== undefined
+                ? { points: n(r.Decay_Points__c), days: n(r.Decay_Days__c) }
+                : undefined
     };
     const clean = JSON.parse(JSON.stringify(layer)) as Record<string, unknown>;
     if (clean.statuses && Object.keys(clean.statuses as object).length === 0) delete clean.statuses;
@@ -69,8 +113,13 @@ export async function readOrgSettings(conn: SfConnection): Promise<SettingsFile>
 }
 
 /** Reads the MQL_Threshold__mdt records: one policy per segment, and the segment rules when records carry them. */
-export async function readPolicies(conn: SfConnection): Promise<{ policies: SegmentPolicy[]; rules: SegmentRule[] }> {
-    const rows = await restQueryAll<MdtRow>(conn, `SELECT ${THRESHOLD_FIELDS.join(', ')} FROM MQL_Threshold__mdt`);
+export async function readPolicies(
+    conn: SfConnection
+): Promise<{ policies: SegmentPolicy[]; rules: SegmentRule[] }> {
+    const rows = await restQueryAll<MdtRow>(
+        conn,
+        `SELECT ${THRESHOLD_FIELDS.join(', ')} FROM MQL_Threshold__mdt`
+    );
     const policies: SegmentPolicy[] = [];
     const rules: SegmentRule[] = [];
     for (const r of rows) {
@@ -89,7 +138,8 @@ export async function readPolicies(conn: SfConnection): Promise<{ policies: Segm
                 overrides: overrides.map(parseOverride)
             });
             const rule = str(r.Segment_Rule__c);
-            if (rule) rules.push({ segment: name, order: numOrNull(r.Rule_Order__c) ?? 99, ...parseRule(rule) });
+            if (rule)
+                rules.push({ segment: name, order: numOrNull(r.Rule_Order__c) ?? 99, ...parseRule(rule) });
         } catch (e) {
             throw new SettingsError(`${where}: ${(e as Error).message}`);
         }
@@ -145,21 +195,38 @@ export class OrgSource implements CalibrationSource {
         assertFieldsExist(
             leadDescribe,
             'Lead',
-            lf.required.filter((f) => f !== ctx.scoreField).map((f) => ({ name: f, setting: 'package field (deploy force-app first)' }))
+            lf.required
+                .filter((f) => f !== ctx.scoreField)
+                .map((f) => ({ name: f, setting: 'package field (deploy force-app first)' }))
         );
         const leadFields = [...lf.required, ...lf.optional].filter((f) => leadDescribe.has(f));
         const timings: Record<string, number> = {};
-        const summary: StreamSummary = { leads: 0, opportunities: 0, historyRows: 0, scoreSources: { Snapshot: 0, History: 0, Current: 0 }, timings };
+        const summary: StreamSummary = {
+            leads: 0,
+            opportunities: 0,
+            historyRows: 0,
+            scoreSources: { Snapshot: 0, History: 0, Current: 0 },
+            timings
+        };
         let t = performance.now();
         const oppFields = [...OPPORTUNITY_FIELDS.required, ...OPPORTUNITY_FIELDS.optional];
-        for await (const row of bulkQuery(this.conn, `SELECT ${oppFields.join(', ')} FROM Opportunity`, this.bulk)) {
+        for await (const row of bulkQuery(
+            this.conn,
+            `SELECT ${oppFields.join(', ')} FROM Opportunity`,
+            this.bulk
+        )) {
             sink.addOpportunity(mapRow('Opportunity', row, () => rowToOpportunity(row)));
-            if (++summary.opportunities % 50_000 === 0) options.onProgress?.('opportunities', summary.opportunities);
+            if (++summary.opportunities % 50_000 === 0)
+                options.onProgress?.('opportunities', summary.opportunities);
         }
         timings.opportunities = (performance.now() - t) / 1000;
         t = performance.now();
         const resolver = new ScoreResolver(ctx.scoreField);
-        for await (const row of bulkQuery(this.conn, `SELECT ${leadFields.join(', ')} FROM Lead`, this.bulk)) {
+        for await (const row of bulkQuery(
+            this.conn,
+            `SELECT ${leadFields.join(', ')} FROM Lead`,
+            this.bulk
+        )) {
             const lead = mapRow('Lead', row, () => rowToLead(row, ctx));
             summary.leads++;
             if (ScoreResolver.isResolved(lead)) {
@@ -168,7 +235,8 @@ export class OrgSource implements CalibrationSource {
             } else {
                 resolver.wait(lead);
                 // Only a conversion dates a handoff exactly; a status-derived handoff date is a guess, never stamped.
-                if (!row.Handoff_Date__c && row.IsConverted === 'true' && row.ConvertedDate) this.convertedOn.set(lead.id, row.ConvertedDate);
+                if (!row.Handoff_Date__c && row.IsConverted === 'true' && row.ConvertedDate)
+                    this.convertedOn.set(lead.id, row.ConvertedDate);
             }
             if (summary.leads % 50_000 === 0) options.onProgress?.('leads', summary.leads);
         }
@@ -178,7 +246,8 @@ export class OrgSource implements CalibrationSource {
             const soql = `SELECT ${[...HISTORY_FIELDS.required, ...HISTORY_FIELDS.optional].join(', ')} FROM LeadHistory WHERE Field = '${ctx.scoreField}'`;
             for await (const row of bulkQuery(this.conn, soql, this.bulk)) {
                 resolver.addHistory(row);
-                if (++summary.historyRows % 200_000 === 0) options.onProgress?.('history', summary.historyRows);
+                if (++summary.historyRows % 200_000 === 0)
+                    options.onProgress?.('history', summary.historyRows);
             }
         }
         for (const lead of resolver.drain()) {
@@ -193,8 +262,17 @@ export class OrgSource implements CalibrationSource {
     private stampOf(lead: LeadRecord): void {
         const convertedOn = this.convertedOn.get(lead.id);
         this.convertedOn.delete(lead.id);
-        if (lead.scoreAtHandoff === null || (lead.scoreSource !== 'History' && lead.scoreSource !== 'Current')) return;
-        this.stamps.push({ id: lead.id, score: lead.scoreAtHandoff, source: lead.scoreSource, handoffDate: convertedOn ? `${convertedOn.slice(0, 10)}T00:00:00.000Z` : null });
+        if (
+            lead.scoreAtHandoff === null ||
+            (lead.scoreSource !== 'History' && lead.scoreSource !== 'Current')
+        )
+            return;
+        this.stamps.push({
+            id: lead.id,
+            score: lead.scoreAtHandoff,
+            source: lead.scoreSource,
+            handoffDate: convertedOn ? `${convertedOn.slice(0, 10)}T00:00:00.000Z` : null
+        });
     }
 }
 
@@ -202,7 +280,8 @@ function mapRow<T>(sobject: string, row: Record<string, string>, fn: () => T): T
     try {
         return fn();
     } catch (e) {
-        if (e instanceof RowError) throw new SalesforceApiError(`${sobject} ${row.Id ?? '(no Id)'}: ${e.field}: ${e.message}`);
+        if (e instanceof RowError)
+            throw new SalesforceApiError(`${sobject} ${row.Id ?? '(no Id)'}: ${e.field}: ${e.message}`);
         throw e;
     }
 }

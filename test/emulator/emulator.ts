@@ -64,7 +64,11 @@ const NUMBER_FIELD = /(Threshold|_Low|_High|Size|Per_Month|Count|Order|Handed_Of
 
 /** The describe type of a field: the org's own override, a known field, a numeric-looking package field, or string. */
 export function fieldType(org: Pick<EmulatedOrg, 'fieldTypes'>, sobject: string, field: string): string {
-    return org.fieldTypes?.[sobject]?.[field] ?? KNOWN_TYPES[field] ?? (NUMBER_FIELD.test(field) ? 'double' : 'string');
+    return (
+        org.fieldTypes?.[sobject]?.[field] ??
+        KNOWN_TYPES[field] ??
+        (NUMBER_FIELD.test(field) ? 'double' : 'string')
+    );
 }
 
 /** What a typed Metadata API value must look like, by its xsi:type. */
@@ -82,6 +86,7 @@ export type Fault =
     | { kind: 'QUERY_TIMEOUT'; match?: RegExp }
     | { kind: '503'; match?: RegExp }
     | { kind: 'CUT'; match?: RegExp }
+    // (`match` is tested against the path with its query string.)
     | { kind: 'JOB_FAILED'; match?: RegExp }
     | { kind: 'METADATA_PARTIAL'; fullName: string };
 
@@ -119,8 +124,17 @@ export interface Emulator {
 const API = /^\/services\/data\/v(\d+\.\d+)/;
 
 /** Parses the SOQL subset the job sends: SELECT f, ... FROM T [WHERE a op v AND ...] [ORDER BY f [DESC]] [LIMIT n]. */
-export function parseSoql(soql: string): { fields: string[]; from: string; where: { field: string; op: string; value: string | number | boolean | null }[]; orderBy?: { field: string; desc: boolean }; limit?: number } {
-    const m = /^\s*SELECT\s+(.+?)\s+FROM\s+(\w+)(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+(\w+)(\s+DESC|\s+ASC)?)?(?:\s+LIMIT\s+(\d+))?\s*$/i.exec(soql);
+export function parseSoql(soql: string): {
+    fields: string[];
+    from: string;
+    where: { field: string; op: string; value: string | number | boolean | null }[];
+    orderBy?: { field: string; desc: boolean };
+    limit?: number;
+} {
+    const m =
+        /^\s*SELECT\s+(.+?)\s+FROM\s+(\w+)(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+(\w+)(\s+DESC|\s+ASC)?)?(?:\s+LIMIT\s+(\d+))?\s*$/i.exec(
+            soql
+        );
     if (!m) throw new SoqlError(`MALFORMED_QUERY: unexpected token in "${soql.slice(0, 80)}"`);
     const where = (m[3] ? m[3].split(/\s+AND\s+/i) : []).map((c) => {
         const w = /^\s*(\w+)\s*(=|!=|>=|<=|>|<)\s*(.+?)\s*$/.exec(c);
@@ -150,7 +164,8 @@ function evaluate(org: EmulatedOrg, soql: string): { fields: string[]; rows: Row
     const known = org.schema[q.from];
     if (!known) throw new SoqlError(`INVALID_TYPE: sObject type '${q.from}' is not supported.`);
     for (const f of [...q.fields, ...q.where.map((w) => w.field)]) {
-        if (!known.includes(f)) throw new SoqlError(`INVALID_FIELD: No such column '${f}' on entity '${q.from}'.`);
+        if (!known.includes(f))
+            throw new SoqlError(`INVALID_FIELD: No such column '${f}' on entity '${q.from}'.`);
     }
     let rows = rowsOf(org, q.from).filter((r) =>
         q.where.every((w) => {
@@ -171,7 +186,14 @@ function evaluate(org: EmulatedOrg, soql: string): { fields: string[]; rows: Row
     );
     if (q.orderBy) {
         const { field, desc } = q.orderBy;
-        rows = [...rows].sort((a, b) => (String(a[field] ?? '') < String(b[field] ?? '') ? -1 : String(a[field] ?? '') > String(b[field] ?? '') ? 1 : 0) * (desc ? -1 : 1));
+        rows = [...rows].sort(
+            (a, b) =>
+                (String(a[field] ?? '') < String(b[field] ?? '')
+                    ? -1
+                    : String(a[field] ?? '') > String(b[field] ?? '')
+                      ? 1
+                      : 0) * (desc ? -1 : 1)
+        );
     }
     if (q.limit !== undefined) rows = rows.slice(0, q.limit);
     return { fields: q.fields, rows };
@@ -183,7 +205,12 @@ function rowsOf(org: EmulatedOrg, from: string): Row[] {
     const prefix = `${from.slice(0, -5)}.`;
     return [...org.metadata.entries()]
         .filter(([k]) => k.startsWith(prefix))
-        .map(([k, v]) => ({ Id: `m00${k.length}`, DeveloperName: k.slice(prefix.length), MasterLabel: v.label, ...v.values }));
+        .map(([k, v]) => ({
+            Id: `m00${k.length}`,
+            DeveloperName: k.slice(prefix.length),
+            MasterLabel: v.label,
+            ...v.values
+        }));
 }
 
 function csvValue(v: string | number | boolean | null | undefined): string {
@@ -191,7 +218,12 @@ function csvValue(v: string | number | boolean | null | undefined): string {
     return `"${String(v).replace(/"/g, '""')}"`;
 }
 
-const xml = new XMLParser({ ignoreAttributes: false, removeNSPrefix: true, parseTagValue: false, isArray: (name) => ['metadata', 'values', 'fullNames'].includes(name) });
+const xml = new XMLParser({
+    ignoreAttributes: false,
+    removeNSPrefix: true,
+    parseTagValue: false,
+    isArray: (name) => ['metadata', 'values', 'fullNames'].includes(name)
+});
 
 function soapEnvelope(body: string): string {
     return `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="http://soap.sforce.com/2006/04/metadata" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
@@ -214,10 +246,15 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
     const writes: WriteLogEntry[] = [];
     const requests: { method: string; path: string }[] = [];
     const cursors = new Map<string, { fields: string[]; rows: Row[] }>();
-    const jobs = new Map<string, { soql: string; polls: number; result?: { fields: string[]; rows: Row[] }; error?: string }>();
+    const jobs = new Map<
+        string,
+        { soql: string; polls: number; result?: { fields: string[]; rows: Row[] }; error?: string }
+    >();
 
     const takeFault = (path: string, kinds: Fault['kind'][]): Fault | undefined => {
-        const i = faults.findIndex((f) => kinds.includes(f.kind) && f.kind !== 'METADATA_PARTIAL' && (!f.match || f.match.test(path)));
+        const i = faults.findIndex(
+            (f) => kinds.includes(f.kind) && f.kind !== 'METADATA_PARTIAL' && (!f.match || f.match.test(path))
+        );
         return i >= 0 ? faults.splice(i, 1)[0] : undefined;
     };
 
@@ -225,7 +262,8 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
         res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8' });
         res.end(JSON.stringify(body));
     };
-    const restError = (res: http.ServerResponse, status: number, errorCode: string, message: string) => json(res, status, [{ message, errorCode }]);
+    const restError = (res: http.ServerResponse, status: number, errorCode: string, message: string) =>
+        json(res, status, [{ message, errorCode }]);
 
     const server = http.createServer((req, res) => {
         const chunks: Buffer[] = [];
@@ -258,31 +296,66 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
 
     function soapFault(res: http.ServerResponse, code: string, message: string): void {
         res.writeHead(500, { 'Content-Type': 'text/xml;charset=UTF-8' });
-        res.end(soapEnvelope(`<soapenv:Fault><faultcode>sf:${code}</faultcode><faultstring>${code}: ${esc(message)}</faultstring></soapenv:Fault>`));
+        res.end(
+            soapEnvelope(
+                `<soapenv:Fault><faultcode>sf:${code}</faultcode><faultstring>${code}: ${esc(message)}</faultstring></soapenv:Fault>`
+            )
+        );
     }
 
-    function handle(method: string, path: string, url: URL, body: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+    function handle(
+        method: string,
+        path: string,
+        url: URL,
+        body: string,
+        req: http.IncomingMessage,
+        res: http.ServerResponse
+    ): void {
         if (path === '/services/oauth2/token' && method === 'POST') return oauthToken(body, res);
         const soap = path.startsWith('/services/Soap/m/');
         const api = API.exec(path);
-        if (!soap && !api) return restError(res, 404, 'NOT_FOUND', `The requested resource does not exist: ${path}`);
-        const fault = takeFault(path, ['INVALID_SESSION_ID', 'REQUEST_LIMIT_EXCEEDED', 'QUERY_TIMEOUT', '503', 'CUT']);
+        if (!soap && !api)
+            return restError(res, 404, 'NOT_FOUND', `The requested resource does not exist: ${path}`);
+        const fault = takeFault(`${path}${url.search}`, [
+            'INVALID_SESSION_ID',
+            'REQUEST_LIMIT_EXCEEDED',
+            'QUERY_TIMEOUT',
+            '503',
+            'CUT'
+        ]);
         if (fault?.kind === 'INVALID_SESSION_ID') {
             rotate();
-            return soap ? soapFault(res, 'INVALID_SESSION_ID', 'Invalid Session ID found in SessionHeader: Illegal Session') : restError(res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+            return soap
+                ? soapFault(
+                      res,
+                      'INVALID_SESSION_ID',
+                      'Invalid Session ID found in SessionHeader: Illegal Session'
+                  )
+                : restError(res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
         }
         if (!authorised(req, body, soap)) {
-            return soap ? soapFault(res, 'INVALID_SESSION_ID', 'Invalid Session ID found in SessionHeader: Illegal Session') : restError(res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+            return soap
+                ? soapFault(
+                      res,
+                      'INVALID_SESSION_ID',
+                      'Invalid Session ID found in SessionHeader: Illegal Session'
+                  )
+                : restError(res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
         }
-        if (fault?.kind === 'REQUEST_LIMIT_EXCEEDED') return soap ? soapFault(res, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.') : restError(res, 403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
-        if (fault?.kind === 'QUERY_TIMEOUT') return restError(res, 400, 'QUERY_TIMEOUT', 'Your query request was running for too long.');
+        if (fault?.kind === 'REQUEST_LIMIT_EXCEEDED')
+            return soap
+                ? soapFault(res, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.')
+                : restError(res, 403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+        if (fault?.kind === 'QUERY_TIMEOUT')
+            return restError(res, 400, 'QUERY_TIMEOUT', 'Your query request was running for too long.');
         if (fault?.kind === '503') {
             res.writeHead(503, { 'Content-Type': 'text/plain' });
             return void res.end('Service Unavailable');
         }
         if (soap) return metadataApi(body, res);
         const rest = path.slice(api![0].length);
-        if (method === 'GET' && rest === '/query') return restQuery(url.searchParams.get('q') ?? '', res, api![1]);
+        if (method === 'GET' && rest === '/query')
+            return restQuery(url.searchParams.get('q') ?? '', res, api![1]);
         const more = /^\/query\/([\w-]+)$/.exec(rest);
         if (method === 'GET' && more) return restMore(more[1], res, api![1]);
         const describe = /^\/sobjects\/(\w+)\/describe$/.exec(rest);
@@ -294,10 +367,17 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
                 label: describe[1],
                 custom: describe[1].endsWith('__c'),
                 queryable: true,
-                fields: fields.map((f) => ({ name: f, label: f, type: fieldType(org, describe[1], f), nillable: f !== 'Id', custom: f.endsWith('__c') }))
+                fields: fields.map((f) => ({
+                    name: f,
+                    label: f,
+                    type: fieldType(org, describe[1], f),
+                    nillable: f !== 'Id',
+                    custom: f.endsWith('__c')
+                }))
             });
         }
-        if (rest === '/composite/sobjects' && (method === 'POST' || method === 'PATCH')) return collections(method, path, body, res);
+        if (rest === '/composite/sobjects' && (method === 'POST' || method === 'PATCH'))
+            return collections(method, path, body, res);
         if (rest === '/jobs/query' && method === 'POST') return createJob(path, body, res, api![1]);
         const job = /^\/jobs\/query\/([\w-]+)(\/results)?$/.exec(rest);
         if (job && method === 'GET' && !job[2]) return pollJob(job[1], path, res, api![1]);
@@ -307,7 +387,8 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
             res.writeHead(204);
             return void res.end();
         }
-        if (rest === '/limits' && method === 'GET') return json(res, 200, { DailyApiRequests: { Max: 15000, Remaining: 14000 } });
+        if (rest === '/limits' && method === 'GET')
+            return json(res, 200, { DailyApiRequests: { Max: 15000, Remaining: 14000 } });
         restError(res, 404, 'NOT_FOUND', `The requested resource does not exist: ${path}`);
     }
 
@@ -319,7 +400,10 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
             totalSize: c.rows.length,
             done,
             ...(done ? {} : { nextRecordsUrl: `/services/data/v${version}/query/${id}-${from + restPage}` }),
-            records: slice.map((r) => ({ attributes: { type: 'Row', url: '' }, ...Object.fromEntries(c.fields.map((f) => [f, r[f] ?? null])) }))
+            records: slice.map((r) => ({
+                attributes: { type: 'Row', url: '' },
+                ...Object.fromEntries(c.fields.map((f) => [f, r[f] ?? null]))
+            }))
         });
     }
 
@@ -331,18 +415,32 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
 
     function restMore(locator: string, res: http.ServerResponse, version: string): void {
         const m = /^(.*)-(\d+)$/.exec(locator);
-        if (!m || !cursors.has(m[1])) return restError(res, 400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+        if (!m || !cursors.has(m[1]))
+            return restError(res, 400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
         page(m[1], version, res, Number(m[2]));
     }
 
     function collections(method: string, path: string, body: string, res: http.ServerResponse): void {
         writes.push({ method, path, body });
-        const payload = JSON.parse(body) as { allOrNone?: boolean; records: (Row & { attributes: { type: string } })[] };
+        const payload = JSON.parse(body) as {
+            allOrNone?: boolean;
+            records: (Row & { attributes: { type: string } })[];
+        };
         const out = payload.records.map((rec) => {
             const type = rec.attributes.type;
             const fields = org.schema[type];
             const bad = Object.keys(rec).find((k) => k !== 'attributes' && !fields?.includes(k));
-            if (!fields || bad) return { success: false, errors: [{ statusCode: 'INVALID_FIELD', message: `No such column '${bad}' on sobject of type ${type}`, fields: [bad] }] };
+            if (!fields || bad)
+                return {
+                    success: false,
+                    errors: [
+                        {
+                            statusCode: 'INVALID_FIELD',
+                            message: `No such column '${bad}' on sobject of type ${type}`,
+                            fields: [bad]
+                        }
+                    ]
+                };
             const { attributes: _a, ...values } = rec;
             const rows = (org.sobjects[type] ??= []);
             if (method === 'POST') {
@@ -351,7 +449,12 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
                 return { id, success: true, errors: [] };
             }
             const row = rows.find((r) => r.Id === values.Id);
-            if (!row) return { id: values.Id, success: false, errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] };
+            if (!row)
+                return {
+                    id: values.Id,
+                    success: false,
+                    errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }]
+                };
             Object.assign(row, values);
             return { id: values.Id, success: true, errors: [] };
         });
@@ -361,7 +464,12 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
     function createJob(path: string, body: string, res: http.ServerResponse, version: string): void {
         const { query } = JSON.parse(body) as { query: string; operation: string };
         const id = `750${randomUUID().replace(/-/g, '').slice(0, 15)}`;
-        const job: { soql: string; polls: number; result?: { fields: string[]; rows: Row[] }; error?: string } = { soql: query, polls: 0 };
+        const job: {
+            soql: string;
+            polls: number;
+            result?: { fields: string[]; rows: Row[] };
+            error?: string;
+        } = { soql: query, polls: 0 };
         try {
             job.result = evaluate(org, query);
         } catch (e) {
@@ -372,7 +480,16 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
             throw e;
         }
         jobs.set(id, job);
-        json(res, 200, { id, operation: 'query', object: parseSoql(query).from, state: 'UploadComplete', apiVersion: Number(version), contentType: 'CSV', lineEnding: eol === '\n' ? 'LF' : 'CRLF', columnDelimiter: 'COMMA' });
+        json(res, 200, {
+            id,
+            operation: 'query',
+            object: parseSoql(query).from,
+            state: 'UploadComplete',
+            apiVersion: Number(version),
+            contentType: 'CSV',
+            lineEnding: eol === '\n' ? 'LF' : 'CRLF',
+            columnDelimiter: 'COMMA'
+        });
     }
 
     function pollJob(id: string, path: string, res: http.ServerResponse, version: string): void {
@@ -383,20 +500,46 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
             faults.splice(failIdx, 1);
             job.error = 'INVALID_FIELD: the query could not be run (emulated failure)';
         }
-        if (job.error) return json(res, 200, { id, state: 'Failed', jobType: 'V2Query', apiVersion: Number(version), errorMessage: job.error });
+        if (job.error)
+            return json(res, 200, {
+                id,
+                state: 'Failed',
+                jobType: 'V2Query',
+                apiVersion: Number(version),
+                errorMessage: job.error
+            });
         job.polls++;
         const state = job.polls > polls ? 'JobComplete' : 'InProgress';
-        json(res, 200, { id, state, jobType: 'V2Query', apiVersion: Number(version), numberRecordsProcessed: state === 'JobComplete' ? job.result!.rows.length : 0 });
+        json(res, 200, {
+            id,
+            state,
+            jobType: 'V2Query',
+            apiVersion: Number(version),
+            numberRecordsProcessed: state === 'JobComplete' ? job.result!.rows.length : 0
+        });
     }
 
     /** The OAuth 2.0 refresh-token flow: the registered refresh token gets the currently valid access token. */
     function oauthToken(body: string, res: http.ServerResponse): void {
         const params = new URLSearchParams(body);
-        requests.push({ method: 'POST', path: `/services/oauth2/token (${params.get('grant_type')})` });
-        if (params.get('grant_type') !== 'refresh_token' || params.get('refresh_token') !== refreshToken || !params.get('client_id')) {
-            return json(res, 400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
+        if (
+            params.get('grant_type') !== 'refresh_token' ||
+            params.get('refresh_token') !== refreshToken ||
+            !params.get('client_id')
+        ) {
+            return json(res, 400, {
+                error: 'invalid_grant',
+                error_description: 'expired access/refresh token'
+            });
         }
-        json(res, 200, { access_token: token, instance_url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, id: 'http://127.0.0.1/id/00D000000000001AAA/005000000000001AAA', token_type: 'Bearer', issued_at: String(Date.now()), signature: 'emulated' });
+        json(res, 200, {
+            access_token: token,
+            instance_url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+            id: 'http://127.0.0.1/id/00D000000000001AAA/005000000000001AAA',
+            token_type: 'Bearer',
+            issued_at: String(Date.now()),
+            signature: 'emulated'
+        });
     }
 
     function results(id: string, url: URL, res: http.ServerResponse, cut: boolean): void {
@@ -404,11 +547,18 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
         if (!job) return restError(res, 404, 'NOT_FOUND', 'job not found');
         if (job.polls <= polls) return restError(res, 412, 'JOB_NOT_COMPLETE', 'job is not complete');
         const { fields, rows } = job.result!;
-        const from = url.searchParams.get('locator') ? Number(Buffer.from(url.searchParams.get('locator')!, 'base64url').toString()) : 0;
+        const from = url.searchParams.get('locator')
+            ? Number(Buffer.from(url.searchParams.get('locator')!, 'base64url').toString())
+            : 0;
         const max = Math.min(Number(url.searchParams.get('maxRecords') ?? bulkPage) || bulkPage, bulkPage);
         const slice = rows.slice(from, from + max);
-        const next = from + max < rows.length ? Buffer.from(String(from + max)).toString('base64url') : 'null';
-        res.writeHead(200, { 'Content-Type': 'text/csv', 'Sforce-Locator': next, 'Sforce-NumberOfRecords': String(slice.length) });
+        const next =
+            from + max < rows.length ? Buffer.from(String(from + max)).toString('base64url') : 'null';
+        res.writeHead(200, {
+            'Content-Type': 'text/csv',
+            'Sforce-Locator': next,
+            'Sforce-NumberOfRecords': String(slice.length)
+        });
         const lines = [fields.map((f) => `"${f}"`).join(',')];
         for (const r of slice) lines.push(fields.map((f) => csvValue(r[f])).join(','));
         const text = lines.join(eol) + eol;
@@ -436,8 +586,13 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
                     .map((n) => {
                         const r = org.metadata.get(n);
                         if (!r) return '<records xsi:nil="true"/>';
-                        return `<records xsi:type="CustomMetadata"><fullName>${esc(n)}</fullName><label>${esc(r.label)}</label><protected>false</protected>${Object.entries(r.values)
-                            .map(([f, v]) => `<values><field>${f}</field>${v === null ? '<value xsi:nil="true"/>' : `<value xsi:type="xsd:string">${esc(v)}</value>`}</values>`)
+                        return `<records xsi:type="CustomMetadata"><fullName>${esc(n)}</fullName><label>${esc(r.label)}</label><protected>false</protected>${Object.entries(
+                            r.values
+                        )
+                            .map(
+                                ([f, v]) =>
+                                    `<values><field>${f}</field>${v === null ? '<value xsi:nil="true"/>' : `<value xsi:type="xsd:string">${esc(v)}</value>`}</values>`
+                            )
                             .join('')}</records>`;
                     })
                     .join('')}</result>`
@@ -447,13 +602,24 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
             writes.push({ method: 'SOAP', path: call, body });
             const results = (args.metadata ?? []).map((md: any) => {
                 const fullName = String(md.fullName);
-                const failIdx = faults.findIndex((f) => f.kind === 'METADATA_PARTIAL' && f.fullName === fullName);
+                const failIdx = faults.findIndex(
+                    (f) => f.kind === 'METADATA_PARTIAL' && f.fullName === fullName
+                );
                 if (failIdx >= 0) {
                     faults.splice(failIdx, 1);
-                    return metadataError(fullName, 'INVALID_CROSS_REFERENCE_KEY', `Emulated failure for ${fullName}`);
+                    return metadataError(
+                        fullName,
+                        'INVALID_CROSS_REFERENCE_KEY',
+                        `Emulated failure for ${fullName}`
+                    );
                 }
                 const exists = org.metadata.has(fullName);
-                if (call === 'createMetadata' && exists) return metadataError(fullName, 'DUPLICATE_DEVELOPER_NAME', `There is already a record named ${fullName}`);
+                if (call === 'createMetadata' && exists)
+                    return metadataError(
+                        fullName,
+                        'DUPLICATE_DEVELOPER_NAME',
+                        `There is already a record named ${fullName}`
+                    );
                 const values: Record<string, string | null> = {};
                 const type = `${fullName.split('.')[0]}__mdt`;
                 const known = org.schema[type];
@@ -461,12 +627,32 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
                     const raw = v.value;
                     const field = String(v.field);
                     const nil = raw && typeof raw === 'object' && raw['@_nil'] === 'true';
-                    const text = nil || raw === undefined || raw === '' ? null : typeof raw === 'object' ? String(raw['#text'] ?? '') : String(raw);
-                    const xsdType = raw && typeof raw === 'object' ? (raw['@_type'] as string | undefined) : undefined;
+                    const text =
+                        nil || raw === undefined || raw === ''
+                            ? null
+                            : typeof raw === 'object'
+                              ? String(raw['#text'] ?? '')
+                              : String(raw);
+                    const xsdType =
+                        raw && typeof raw === 'object' ? (raw['@_type'] as string | undefined) : undefined;
                     // A type the emulator knows the fields of checks names and typed values, as the org would.
-                    if (known && !known.includes(field)) return metadataError(fullName, 'INVALID_FIELD', `no CustomField named ${type}.${field} found`);
-                    if (text !== null && xsdType && XSD_FORMATS[xsdType] && !XSD_FORMATS[xsdType].test(text)) {
-                        return metadataError(fullName, 'INVALID_TYPE', `${field}: '${text}' is not a valid value for the type ${xsdType}`);
+                    if (known && !known.includes(field))
+                        return metadataError(
+                            fullName,
+                            'INVALID_FIELD',
+                            `no CustomField named ${type}.${field} found`
+                        );
+                    if (
+                        text !== null &&
+                        xsdType &&
+                        XSD_FORMATS[xsdType] &&
+                        !XSD_FORMATS[xsdType].test(text)
+                    ) {
+                        return metadataError(
+                            fullName,
+                            'INVALID_TYPE',
+                            `${field}: '${text}' is not a valid value for the type ${xsdType}`
+                        );
                     }
                     values[field] = text;
                 }

@@ -3,29 +3,94 @@
  * org run and a --demo run can be compared record for record.
  */
 import { generateOrg, demoOrgSpec, type OrgSpec } from '../../scripts/synthetic/generator';
-import { historyToRow, leadToRow, opportunityToRow, LEAD_FIELDS, OPPORTUNITY_FIELDS, HISTORY_FIELDS } from '../../scripts/sources/salesforceRows';
+import {
+    historyToRow,
+    leadToRow,
+    opportunityToRow,
+    LEAD_FIELDS,
+    OPPORTUNITY_FIELDS,
+    HISTORY_FIELDS
+} from '../../scripts/sources/salesforceRows';
 import type { EmulatedOrg, Row } from './emulator';
 
 export const SCORE_FIELD = 'pi__score__c';
 
 const RUN_FIELDS = [
-    'Id', 'Name', 'Segment__c', 'Run_At__c', 'As_Of__c', 'Source__c', 'Is_Latest__c', 'Active_Threshold__c', 'Recommended_Threshold__c',
-    'Recommended_Low__c', 'Recommended_High__c', 'Recommendation_Reason__c', 'Status__c', 'Frozen_Until__c', 'Handed_Off__c', 'Won__c',
-    'Rejection_Rate__c', 'SQL_Rate__c', 'Trigger_Count__c', 'Threshold_Change__c', 'Recommendation_JSON__c', 'Bands_JSON__c',
-    'Fine_Bands_JSON__c', 'Scenarios_JSON__c', 'Triggers_JSON__c', 'Details_JSON__c'
+    'Id',
+    'Name',
+    'Segment__c',
+    'Run_At__c',
+    'As_Of__c',
+    'Source__c',
+    'Is_Latest__c',
+    'Active_Threshold__c',
+    'Recommended_Threshold__c',
+    'Recommended_Low__c',
+    'Recommended_High__c',
+    'Recommendation_Reason__c',
+    'Status__c',
+    'Frozen_Until__c',
+    'Handed_Off__c',
+    'Won__c',
+    'Rejection_Rate__c',
+    'SQL_Rate__c',
+    'Trigger_Count__c',
+    'Threshold_Change__c',
+    'Recommendation_JSON__c',
+    'Bands_JSON__c',
+    'Fine_Bands_JSON__c',
+    'Scenarios_JSON__c',
+    'Triggers_JSON__c',
+    'Details_JSON__c'
 ];
 
 const THRESHOLD_FIELDS = [
-    'Id', 'DeveloperName', 'MasterLabel', 'Active_Threshold__c', 'Recommendation_Status__c', 'Recommended_Threshold__c', 'Recommended_Low__c',
-    'Recommended_High__c', 'Recommendation_Reason__c', 'Rationale__c', 'Recommended_On__c', 'Sample_Size__c', 'Expected_MQLs_Per_Month__c',
-    'Expected_Rejection_Rate__c', 'Frozen_Until__c', 'Override_1__c', 'Override_2__c', 'Review_Conditions__c', 'Segment_Rule__c', 'Rule_Order__c',
+    'Id',
+    'DeveloperName',
+    'MasterLabel',
+    'Active_Threshold__c',
+    'Recommendation_Status__c',
+    'Recommended_Threshold__c',
+    'Recommended_Low__c',
+    'Recommended_High__c',
+    'Recommendation_Reason__c',
+    'Rationale__c',
+    'Recommended_On__c',
+    'Sample_Size__c',
+    'Expected_MQLs_Per_Month__c',
+    'Expected_Rejection_Rate__c',
+    'Frozen_Until__c',
+    'Override_1__c',
+    'Override_2__c',
+    'Review_Conditions__c',
+    'Segment_Rule__c',
+    'Rule_Order__c',
     'Capacity_MQLs_Per_Month__c'
 ];
 
 const SETTING_FIELDS = [
-    'Id', 'DeveloperName', 'MasterLabel', 'Score_Field__c', 'Handoff_Statuses__c', 'Accepted_Statuses__c', 'Rejected_Statuses__c', 'Qualified_Statuses__c',
-    'Lookback_Months__c', 'Band_Width__c', 'Target_Rejection_Rate__c', 'Healthy_SQL_Rate_Min__c', 'Healthy_SQL_Rate_Max__c', 'Min_Won_Deals__c',
-    'Min_Handed_Off__c', 'Min_Step__c', 'Scenario_Delta__c', 'Freeze_Days__c', 'SLA_Hours__c', 'Decay_Points__c', 'Decay_Days__c', 'Enterprise_Min_Employees__c'
+    'Id',
+    'DeveloperName',
+    'MasterLabel',
+    'Score_Field__c',
+    'Handoff_Statuses__c',
+    'Accepted_Statuses__c',
+    'Rejected_Statuses__c',
+    'Qualified_Statuses__c',
+    'Lookback_Months__c',
+    'Band_Width__c',
+    'Target_Rejection_Rate__c',
+    'Healthy_SQL_Rate_Min__c',
+    'Healthy_SQL_Rate_Max__c',
+    'Min_Won_Deals__c',
+    'Min_Handed_Off__c',
+    'Min_Step__c',
+    'Scenario_Delta__c',
+    'Freeze_Days__c',
+    'SLA_Hours__c',
+    'Decay_Points__c',
+    'Decay_Days__c',
+    'Enterprise_Min_Employees__c'
 ];
 
 /** An emulated org holding a generated org (the demo by default), its thresholds and its settings record. */
@@ -39,12 +104,22 @@ export function emulatedOrgFrom(spec: OrgSpec = demoOrgSpec()): EmulatedOrg {
             label: p.name.replace(/_/g, ' '),
             values: {
                 Active_Threshold__c: p.activeThreshold === null ? null : String(p.activeThreshold),
-                Override_1__c: p.overrides?.[0] ? `${p.overrides[0].name}: ${p.overrides[0].field} ${p.overrides[0].op} ${p.overrides[0].value}` : null,
+                Override_1__c: p.overrides?.[0]
+                    ? `${p.overrides[0].name}: ${p.overrides[0].field} ${p.overrides[0].op} ${p.overrides[0].value}`
+                    : null,
                 Review_Conditions__c: 'Quarterly, or when rejection rises 10 points in 90 days.'
             }
         });
     }
-    metadata.set('MQL_Calibration_Setting.Default', { label: 'Default', values: { Score_Field__c: SCORE_FIELD, Lookback_Months__c: '18', Band_Width__c: '10', Target_Rejection_Rate__c: '15' } });
+    metadata.set('MQL_Calibration_Setting.Default', {
+        label: 'Default',
+        values: {
+            Score_Field__c: SCORE_FIELD,
+            Lookback_Months__c: '18',
+            Band_Width__c: '10',
+            Target_Rejection_Rate__c: '15'
+        }
+    });
     return {
         sobjects: {
             Lead: org.leads.map((l) => leadToRow(l, SCORE_FIELD, overrideFields) as Row),

@@ -16,10 +16,17 @@ import { PartialWriteError } from '../../scripts/errors';
 const ROOT = path.resolve(__dirname, '..', '..');
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(
+    args: string[],
+    env: Record<string, string>
+): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'calibrate.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-            resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
+        execFile(
+            process.execPath,
+            ['--import', 'tsx', path.join(ROOT, 'scripts', 'calibrate.ts'), ...args],
+            { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20 },
+            (err, stdout, stderr) =>
+                resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
         );
     });
 }
@@ -27,7 +34,12 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
 let emu: Emulator;
 let demo: { code: number; stdout: string };
 const out = () => path.join(mkdtempSync(path.join(os.tmpdir(), 'lsc-')), 'out');
-const envFor = (e: Emulator) => ({ SF_ACCESS_TOKEN: e.token, SF_INSTANCE_URL: e.url, SF_API_VERSION: '62.0', SF_BULK_POLL_MS: '10' });
+const envFor = (e: Emulator) => ({
+    SF_ACCESS_TOKEN: e.token,
+    SF_INSTANCE_URL: e.url,
+    SF_API_VERSION: '62.0',
+    SF_BULK_POLL_MS: '10'
+});
 
 before(async () => {
     emu = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 1000 });
@@ -59,17 +71,32 @@ test('the org run wrote only the recommendation fields, kept the active threshol
     assert.equal(emu.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Active_Threshold__c, '50');
     assert.equal(emu.org.metadata.get('MQL_Threshold.Enterprise_Inbound')!.values.Active_Threshold__c, '60');
     assert.equal(emu.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Recommended_Threshold__c, '65');
-    assert.equal(emu.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Recommendation_Status__c, 'Pending review');
+    assert.equal(
+        emu.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Recommendation_Status__c,
+        'Pending review'
+    );
     // Admin-owned fields survive.
-    assert.match(emu.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Review_Conditions__c!, /^Quarterly/);
+    assert.match(
+        emu.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Review_Conditions__c!,
+        /^Quarterly/
+    );
     assert.match(emu.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Override_1__c!, /^Demo request:/);
     const runs = emu.org.sobjects.MQL_Calibration_Run__c;
     assert.equal(runs.length, 4);
     assert.ok(runs.every((r) => r.Is_Latest__c === true));
     assert.ok(JSON.parse(String(runs[0].Fine_Bands_JSON__c)).length > 50);
-    const leadPatches = emu.writes.filter((w) => w.method === 'PATCH').flatMap((w) => JSON.parse(w.body).records).filter((r: any) => r.attributes.type === 'Lead');
+    const leadPatches = emu.writes
+        .filter((w) => w.method === 'PATCH')
+        .flatMap((w) => JSON.parse(w.body).records)
+        .filter((r: any) => r.attributes.type === 'Lead');
     assert.ok(leadPatches.length > 0);
-    for (const p of leadPatches) assert.deepEqual(Object.keys(p).sort(), ['Handoff_Score_Source__c', 'Id', 'Score_At_Handoff__c', 'attributes']);
+    for (const p of leadPatches)
+        assert.deepEqual(Object.keys(p).sort(), [
+            'Handoff_Score_Source__c',
+            'Id',
+            'Score_At_Handoff__c',
+            'attributes'
+        ]);
 });
 
 test('rerunning is harmless: nothing re-stamped, one latest run per segment, thresholds unchanged', async () => {
@@ -77,8 +104,15 @@ test('rerunning is harmless: nothing re-stamped, one latest run per segment, thr
     const r = await cli(['--json', '--as-of', '2026-10-31', '--out', out()], envFor(emu));
     assert.equal(r.code, 0, r.stdout);
     const newWrites = emu.writes.slice(writesBefore);
-    assert.equal(newWrites.filter((w) => w.path === 'upsertMetadata').length, 0, 'unchanged recommendations are not re-upserted');
-    const leadPatches = newWrites.filter((w) => w.method === 'PATCH').flatMap((w) => JSON.parse(w.body).records).filter((x: any) => x.attributes.type === 'Lead');
+    assert.equal(
+        newWrites.filter((w) => w.path === 'upsertMetadata').length,
+        0,
+        'unchanged recommendations are not re-upserted'
+    );
+    const leadPatches = newWrites
+        .filter((w) => w.method === 'PATCH')
+        .flatMap((w) => JSON.parse(w.body).records)
+        .filter((x: any) => x.attributes.type === 'Lead');
     assert.equal(leadPatches.length, 0);
     const runs = emu.org.sobjects.MQL_Calibration_Run__c;
     assert.equal(runs.length, 8);
@@ -104,12 +138,18 @@ test('a metadata partial failure is reported with the record that failed and exi
         const dir = out();
         const r = await cli(['--out', dir], envFor(e));
         assert.equal(r.code, 1);
-        assert.match(r.stderr, /^Error: 1 write\(s\) failed: MQL_Threshold\.Enterprise_Inbound: Emulated failure/);
+        assert.match(
+            r.stderr,
+            /^Error: 1 write\(s\) failed: MQL_Threshold\.Enterprise_Inbound: Emulated failure/
+        );
         assert.equal(r.stderr.trim().split('\n').length, 1);
         assert.equal(existsSync(dir), false, 'no report written for a failed run');
         // The other segment's record was written; Enterprise_Inbound kept what it had.
         assert.equal(e.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Recommended_Threshold__c, '65');
-        assert.equal(e.org.metadata.get('MQL_Threshold.Enterprise_Inbound')!.values.Recommended_Threshold__c, undefined);
+        assert.equal(
+            e.org.metadata.get('MQL_Threshold.Enterprise_Inbound')!.values.Recommended_Threshold__c,
+            undefined
+        );
     } finally {
         await e.close();
     }
@@ -139,7 +179,12 @@ function conn(e: Emulator, refresh = true): SfConnection {
         instanceUrl: e.url,
         accessToken: e.token,
         version: '62.0',
-        ...(refresh ? { refreshFn: (_c: unknown, cb: (err: Error | null, token?: string) => void) => cb(null, e.token) } : {})
+        ...(refresh
+            ? {
+                  refreshFn: (_c: unknown, cb: (err: Error | null, token?: string) => void) =>
+                      cb(null, e.token)
+              }
+            : {})
     }) as unknown as SfConnection;
 }
 
@@ -157,7 +202,10 @@ test('an expired session is refreshed and the Bulk read completes, on job calls 
     const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 700 });
     try {
         const c = conn(e);
-        e.faults.push({ kind: 'INVALID_SESSION_ID', match: /\/jobs\/query$/ }, { kind: 'INVALID_SESSION_ID', match: /results/ });
+        e.faults.push(
+            { kind: 'INVALID_SESSION_ID', match: /\/jobs\/query$/ },
+            { kind: 'INVALID_SESSION_ID', match: /results/ }
+        );
         const { n, ids } = await count(c, 'SELECT Id, Status FROM Lead');
         assert.equal(n, e.org.sobjects.Lead.length);
         assert.equal(ids.size, n);
@@ -187,7 +235,10 @@ test('writeRecommendations raises a PartialWriteError naming each failed record'
         const seg = JSON.parse(demo.stdout).result.segments;
         await assert.rejects(writeRecommendations(conn(e), seg, '2026-11-01T00:00:00Z'), (err: Error) => {
             assert.ok(err instanceof PartialWriteError);
-            assert.deepEqual(err.failures.map((f) => f.fullName), ['MQL_Threshold.SMB_Inbound']);
+            assert.deepEqual(
+                err.failures.map((f) => f.fullName),
+                ['MQL_Threshold.SMB_Inbound']
+            );
             return true;
         });
     } finally {
@@ -197,7 +248,11 @@ test('writeRecommendations raises a PartialWriteError naming each failed record'
 
 test('an org alias the sf CLI has not authorised ends with one line naming it', async () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'lsc-home-'));
-    const r = await cli(['--target-org', 'no-such-org', '--out', out()], { HOME: home, SF_ACCESS_TOKEN: '', SF_INSTANCE_URL: '' });
+    const r = await cli(['--target-org', 'no-such-org', '--out', out()], {
+        HOME: home,
+        SF_ACCESS_TOKEN: '',
+        SF_INSTANCE_URL: ''
+    });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^Error: --target-org no-such-org: not an org the sf CLI has authorised/);
     assert.equal(r.stderr.trim().split('\n').length, 1);
