@@ -97,6 +97,14 @@ export async function* readCsvRows(
         );
 }
 
+/** Checks a file's header (and that it can be read as CSV up to its first row) without reading the rest. */
+export async function checkCsvHeader(
+    file: string,
+    fields: { required: string[]; optional: string[] }
+): Promise<void> {
+    for await (const _first of readCsvRows(file, fields)) break;
+}
+
 /** The CSV exports source. */
 export class CsvSource implements CalibrationSource {
     readonly kind = 'csv' as const;
@@ -134,6 +142,11 @@ export class CsvSource implements CalibrationSource {
         }) => {
             if (l.handoffDate && l.scoreSource) summary.scoreSources[l.scoreSource]++;
         };
+        // Every file's header first: a column missing from the last file should not wait for the first to be read.
+        const leadFields = LEAD_FIELDS({ ...this.mapping, extra: ruleFields(ctx) });
+        await checkCsvHeader(this.files.opportunities, OPPORTUNITY_FIELDS);
+        await checkCsvHeader(this.files.leads, leadFields);
+        if (this.files.leadHistory) await checkCsvHeader(this.files.leadHistory, HISTORY_FIELDS);
         let t = performance.now();
         for await (const { row, line } of readCsvRows(this.files.opportunities, OPPORTUNITY_FIELDS)) {
             sink.addOpportunity(mapRow(this.files.opportunities, line, () => rowToOpportunity(row)));
@@ -146,7 +159,6 @@ export class CsvSource implements CalibrationSource {
         // for them once the history is in. Without a history file the current score stands in at once.
         t = performance.now();
         const history = this.files.leadHistory ? new HandoffScores(this.mapping.scoreField) : null;
-        const leadFields = LEAD_FIELDS({ ...this.mapping, extra: ruleFields(ctx) });
         const resolveNow = new HandoffScores(this.mapping.scoreField);
         for await (const { row, line } of readCsvRows(this.files.leads, leadFields)) {
             const lead = mapRow(this.files.leads, line, () => rowToLead(row, ctx));

@@ -346,3 +346,17 @@ test('Data Loader upper-case headers read like API names, and a quote left open 
         /^Error: .*Lead\.csv:3: not a readable CSV \(a quoted field is not closed before the end of the file\)$/
     );
 });
+
+test('a column missing from the history file is reported before the other files are read', async () => {
+    const { dir, args } = files(HEAD + GOOD + '00Q2,Working,2026-08-01,"not a bool",,10,,\n');
+    writeFileSync(
+        path.join(dir, 'LeadHistory.csv'),
+        'LeadId,Field,CreatedDate\n00Q1,pi__score__c,2026-08-01\n'
+    );
+    // The bad value on Lead.csv line 3 would stop a file-by-file read first; the header check comes before it.
+    await expectError(
+        [...args, '--lead-history', path.join(dir, 'LeadHistory.csv')],
+        dir,
+        /^Error: .*LeadHistory\.csv:1: NewValue: required column missing/
+    );
+});
