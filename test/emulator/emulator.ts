@@ -104,6 +104,8 @@ export interface EmulatorOptions {
     /** Polls answering InProgress before JobComplete (default 1). */
     pollsBeforeComplete?: number;
     lineEnding?: 'LF' | 'CRLF';
+    /** The integration user's username (default USERNAME); two emulated orgs authorised side by side need two. */
+    username?: string;
     /** The refresh token /services/oauth2/token accepts (default 'REFRESH-1'). */
     refreshToken?: string;
 }
@@ -122,6 +124,11 @@ export interface Emulator {
 }
 
 const API = /^\/services\/data\/v(\d+\.\d+)/;
+
+/** The integration user the emulator's tokens belong to. */
+export const USERNAME = 'calibration-job@emulated.example';
+const USER_ID = '005000000000001AAA';
+const ORG_ID = '00D000000000001AAA';
 
 /** Parses the SOQL subset the job sends: SELECT f, ... FROM T [WHERE a op v AND ...] [ORDER BY f [DESC]] [LIMIT n]. */
 export function parseSoql(soql: string): {
@@ -240,6 +247,7 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
     const polls = options.pollsBeforeComplete ?? 1;
     const eol = options.lineEnding === 'CRLF' ? '\r\n' : '\n';
     const refreshToken = options.refreshToken ?? 'REFRESH-1';
+    const username = options.username ?? USERNAME;
     let token = 'TOKEN-1';
     let tokenN = 1;
     const faults: Fault[] = [];
@@ -312,6 +320,16 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
         res: http.ServerResponse
     ): void {
         if (path === '/services/oauth2/token' && method === 'POST') return oauthToken(body, res);
+        // Who the token belongs to: what @salesforce/core asks when an org is authorised from an access token.
+        if (path === '/services/oauth2/userinfo' && method === 'GET') {
+            if (req.headers.authorization !== `Bearer ${token}`)
+                return restError(res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+            return json(res, 200, {
+                user_id: USER_ID,
+                organization_id: ORG_ID,
+                preferred_username: username
+            });
+        }
         const soap = path.startsWith('/services/Soap/m/');
         const api = API.exec(path);
         if (!soap && !api)
@@ -376,6 +394,8 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
                 }))
             });
         }
+        if (method === 'GET' && rest === `/sobjects/User/${USER_ID}`)
+            return json(res, 200, { attributes: { type: 'User' }, Id: USER_ID, Username: username });
         if (rest === '/composite/sobjects' && (method === 'POST' || method === 'PATCH'))
             return collections(method, path, body, res);
         if (rest === '/jobs/query' && method === 'POST') return createJob(path, body, res, api![1]);
@@ -535,7 +555,7 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
         json(res, 200, {
             access_token: token,
             instance_url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-            id: 'http://127.0.0.1/id/00D000000000001AAA/005000000000001AAA',
+            id: `http://127.0.0.1/id/${ORG_ID}/${USER_ID}`,
             token_type: 'Bearer',
             issued_at: String(Date.now()),
             signature: 'emulated'
