@@ -4,7 +4,15 @@
  */
 import { generateOrg, demoOrgSpec, type SyntheticOrg } from '../synthetic/generator';
 import type { CalibrationSource, RecordSink, StreamOptions, StreamSummary } from './types';
-import { historyToRow, leadToRow, opportunityToRow, rowToLead, rowToOpportunity, ScoreResolver, type MappingContext } from './salesforceRows';
+import {
+    historyToRow,
+    leadToRow,
+    opportunityToRow,
+    rowToLead,
+    rowToOpportunity,
+    ScoreResolver,
+    type MappingContext
+} from './salesforceRows';
 import type { SegmentPolicy } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 
 /** The demo's score field: Account Engagement's, the package default. */
@@ -35,8 +43,16 @@ export class DemoSource implements CalibrationSource {
             segmentRules: options.settings.segmentRules,
             overridesBySegment: new Map(org.policies.map((p) => [p.name, p.overrides ?? []]))
         };
-        const overrideFields = [...new Set(org.policies.flatMap((p) => (p.overrides ?? []).map((o) => o.field)))];
-        const summary: StreamSummary = { leads: 0, opportunities: 0, historyRows: 0, scoreSources: { Snapshot: 0, History: 0, Current: 0 }, timings: {} };
+        const overrideFields = [
+            ...new Set(org.policies.flatMap((p) => (p.overrides ?? []).map((o) => o.field)))
+        ];
+        const summary: StreamSummary = {
+            leads: 0,
+            opportunities: 0,
+            historyRows: 0,
+            scoreSources: { Snapshot: 0, History: 0, Current: 0 },
+            timings: {}
+        };
         for (const o of org.opportunities) {
             sink.addOpportunity(rowToOpportunity(opportunityToRow(o)));
             summary.opportunities++;
