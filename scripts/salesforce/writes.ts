@@ -160,12 +160,15 @@ export function runRecord(
     };
 }
 
+/** One failed record of an sObject Collections call, with its position in the records sent. */
+type CollectionFailure = { fullName: string; message: string; index: number };
+
 async function collections(
     conn: SfConnection,
     method: 'POST' | 'PATCH',
     records: Record<string, unknown>[]
-): Promise<{ fullName: string; message: string }[]> {
-    const failures: { fullName: string; message: string }[] = [];
+): Promise<CollectionFailure[]> {
+    const failures: CollectionFailure[] = [];
     for (let i = 0; i < records.length; i += 200) {
         const batch = records.slice(i, i + 200);
         const res = await conn.request<{ id?: string; success: boolean; errors: { message: string }[] }[]>({
@@ -178,29 +181,37 @@ async function collections(
             if (!r.success)
                 failures.push({
                     fullName: String(batch[j].Id ?? batch[j].Segment__c ?? `record ${i + j}`),
-                    message: r.errors.map((e) => e.message).join('; ')
+                    message: r.errors.map((e) => e.message).join('; '),
+                    index: i + j
                 });
         });
     }
     return failures;
 }
 
-/** Inserts this run's records and clears Is_Latest__c on the runs they replace. */
+/**
+ * Inserts this run's records, then clears Is_Latest__c on the previous latest run of each segment whose new
+ * record went in — so every segment keeps exactly one latest run, even when some inserts fail, and a segment
+ * this run did not cover keeps its own.
+ */
 export async function writeRunRecords(
     conn: SfConnection,
     records: Record<string, unknown>[]
 ): Promise<number> {
-    const previous = await restQueryAll<{ Id: string }>(
+    const previous = await restQueryAll<{ Id: string; Segment__c: string }>(
         conn,
-        'SELECT Id FROM MQL_Calibration_Run__c WHERE Is_Latest__c = true'
+        'SELECT Id, Segment__c FROM MQL_Calibration_Run__c WHERE Is_Latest__c = true'
     );
     const failures = await collections(conn, 'POST', records);
-    if (failures.length === 0 && previous.length > 0) {
+    const failed = new Set(failures.map((f) => f.index));
+    const replaced = new Set(records.filter((_, i) => !failed.has(i)).map((r) => String(r.Segment__c)));
+    const stale = previous.filter((p) => replaced.has(p.Segment__c));
+    if (stale.length > 0) {
         failures.push(
             ...(await collections(
                 conn,
                 'PATCH',
-                previous.map((p) => ({
+                stale.map((p) => ({
                     attributes: { type: 'MQL_Calibration_Run__c' },
                     Id: p.Id,
                     Is_Latest__c: false
@@ -208,7 +219,8 @@ export async function writeRunRecords(
             ))
         );
     }
-    if (failures.length > 0) throw new PartialWriteError(failures);
+    if (failures.length > 0)
+        throw new PartialWriteError(failures.map(({ fullName, message }) => ({ fullName, message })));
     return records.length;
 }
 
@@ -226,6 +238,7 @@ export async function stampLeads(conn: SfConnection, stamps: LeadStamp[]): Promi
         ...(s.handoffDate ? { Handoff_Date__c: s.handoffDate } : {})
     }));
     const failures = await collections(conn, 'PATCH', records);
-    if (failures.length > 0) throw new PartialWriteError(failures);
+    if (failures.length > 0)
+        throw new PartialWriteError(failures.map(({ fullName, message }) => ({ fullName, message })));
     return records.length;
 }

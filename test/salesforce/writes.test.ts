@@ -260,7 +260,7 @@ test('a rerun with the same result upserts nothing', async () => {
     }
 });
 
-test('run records: one per segment, the previous latest cleared only once the new ones are in', async () => {
+test("run records: one per segment, each segment's previous latest cleared only once its new one is in", async () => {
     const org = emulatedOrgFrom();
     const e = await startEmulator(org);
     const job = { asOf: '2026-10-31', source: { kind: 'org' as const, label: 'test' }, generatedAt: RUN_AT };
@@ -286,15 +286,43 @@ test('run records: one per segment, the previous latest cleared only once the ne
             (err: Error) => err instanceof PartialWriteError && err.failures.length === segments.length
         );
         assert.equal(runs.filter((r) => r.Is_Latest__c === true).length, segments.length);
+        // A segment this run does not cover keeps its latest run.
+        runs.push({
+            Id: 'a0RETIRED',
+            Segment__c: 'Retired_Segment',
+            Is_Latest__c: true,
+            Run_At__c: '2026-01-01T00:00:00.000Z'
+        });
         await writeRunRecords(
             conn(e),
             segments.map((s) => runRecord(s, { ...job, generatedAt: '2026-11-02T03:15:00.000Z' }))
         );
-        assert.equal(runs.length, 2 * segments.length);
+        assert.equal(runs.length, 2 * segments.length + 1);
         assert.deepEqual(
-            runs.filter((r) => r.Is_Latest__c === true).map((r) => r.Run_At__c),
-            segments.map(() => '2026-11-02T03:15:00.000Z')
+            runs.filter((r) => r.Is_Latest__c === true).map((r) => [r.Segment__c, r.Run_At__c]),
+            [
+                ['Retired_Segment', '2026-01-01T00:00:00.000Z'],
+                ...segments.map((s) => [s.name, '2026-11-02T03:15:00.000Z'])
+            ]
         );
+        // One insert fails: that segment keeps its previous latest run, the others move on; one latest each.
+        const third = segments.map((s, i) => ({
+            ...runRecord(s, { ...job, generatedAt: '2026-11-03T03:15:00.000Z' }),
+            ...(i === 1 ? { Bogus__c: 1 } : {})
+        }));
+        await assert.rejects(
+            writeRunRecords(conn(e), third),
+            (err: Error) =>
+                err instanceof PartialWriteError &&
+                err.failures.length === 1 &&
+                err.failures[0].fullName === segments[1].name
+        );
+        const latest = new Map(
+            runs.filter((r) => r.Is_Latest__c === true).map((r) => [r.Segment__c, r.Run_At__c])
+        );
+        assert.equal(runs.filter((r) => r.Is_Latest__c === true).length, segments.length + 1);
+        assert.equal(latest.get(segments[1].name), '2026-11-02T03:15:00.000Z');
+        assert.equal(latest.get(segments[0].name), '2026-11-03T03:15:00.000Z');
     } finally {
         await e.close();
     }
