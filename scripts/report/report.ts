@@ -136,7 +136,7 @@ ${s.paths.length > 0 ? `<h3>Paths to MQL</h3>${table(['Path', 'Handed off', 'SQL
     return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Lead score calibration — ${esc(res.asOf)}</title>
 <style>body{font-family:-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#181818;padding:0 1rem}
-table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:13px}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}th{background:#f3f3f3}
+table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:13px}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}td{white-space:nowrap}th{background:#f3f3f3}
 td:first-child,th:first-child{text-align:left}.rec{font-size:1.15rem}pre{background:#f6f6f6;padding:1rem;overflow:auto}section{border-top:2px solid #0b5cab;margin-top:2rem}</style>
 </head><body>
 <h1>Lead score calibration — ${esc(res.asOf)}</h1>

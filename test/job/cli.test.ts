@@ -35,6 +35,7 @@ before(async () => {
     const e = await run('demo-export.ts', ['--out', exportDir, '--crlf']);
     assert.equal(e.code, 0, e.stderr);
     const d = await calibrate(['--demo', '--json', '--out', path.join(tmp(), 'out')]);
+    assert.equal(d.stderr, '', 'with --json nothing but the JSON is printed');
     demoJson = JSON.parse(d.stdout);
 });
 
