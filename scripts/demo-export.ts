@@ -8,7 +8,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { demoOrg, DEMO_SCORE_FIELD } from './sources/demo';
 import type { SyntheticOrg } from './synthetic/generator';
-import { historyToRow, leadToRow, opportunityToRow, LEAD_FIELDS, OPPORTUNITY_FIELDS, HISTORY_FIELDS } from './sources/salesforceRows';
+import {
+    historyToRow,
+    leadToRow,
+    opportunityToRow,
+    LEAD_FIELDS,
+    OPPORTUNITY_FIELDS,
+    HISTORY_FIELDS
+} from './sources/salesforceRows';
 import { CsvWriter } from './tools/csvWrite';
 import { formatOverride, formatRule } from './config/settings';
 import { defaultSettings } from '../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
@@ -17,14 +24,26 @@ import { defaultSettings } from '../force-app/main/default/lwc/calibrationEngine
 export async function exportOrg(org: SyntheticOrg, out: string, eol: '\n' | '\r\n' = '\n'): Promise<void> {
     mkdirSync(out, { recursive: true });
     const overrideFields = [...new Set(org.policies.flatMap((p) => (p.overrides ?? []).map((o) => o.field)))];
-    const lf = LEAD_FIELDS({ scoreField: DEMO_SCORE_FIELD, gradeField: 'pi__grade__c', extra: overrideFields });
+    const lf = LEAD_FIELDS({
+        scoreField: DEMO_SCORE_FIELD,
+        gradeField: 'pi__grade__c',
+        extra: overrideFields
+    });
     const leads = new CsvWriter(path.join(out, 'Lead.csv'), [...lf.required, ...lf.optional], eol);
     for (const l of org.leads) await leads.write(leadToRow(l, DEMO_SCORE_FIELD, overrideFields));
     await leads.close();
-    const opps = new CsvWriter(path.join(out, 'Opportunity.csv'), [...OPPORTUNITY_FIELDS.required, ...OPPORTUNITY_FIELDS.optional], eol);
+    const opps = new CsvWriter(
+        path.join(out, 'Opportunity.csv'),
+        [...OPPORTUNITY_FIELDS.required, ...OPPORTUNITY_FIELDS.optional],
+        eol
+    );
     for (const o of org.opportunities) await opps.write(opportunityToRow(o));
     await opps.close();
-    const hist = new CsvWriter(path.join(out, 'LeadHistory.csv'), [...HISTORY_FIELDS.required, ...HISTORY_FIELDS.optional], eol);
+    const hist = new CsvWriter(
+        path.join(out, 'LeadHistory.csv'),
+        [...HISTORY_FIELDS.required, ...HISTORY_FIELDS.optional],
+        eol
+    );
     for (const h of org.scoreHistory) await hist.write(historyToRow(h, DEMO_SCORE_FIELD));
     await hist.close();
     // The demo's segments are the engine's default rules; the export writes them out so the CSV run uses the same.
@@ -45,13 +64,24 @@ export async function exportOrg(org: SyntheticOrg, out: string, eol: '\n' | '\r\
     writeFileSync(path.join(out, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
 }
 
+/** A path as the user would type it: relative below the current folder, absolute elsewhere. */
+function shown(p: string): string {
+    const rel = path.relative(process.cwd(), p);
+    return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
+}
+
 async function main(): Promise<void> {
-    const { values } = parseArgs({ options: { out: { type: 'string', default: 'demo-export' }, crlf: { type: 'boolean', default: false } } });
+    const { values } = parseArgs({
+        options: {
+            out: { type: 'string', default: 'demo-export' },
+            crlf: { type: 'boolean', default: false }
+        }
+    });
     const out = path.resolve(values.out!);
     const org = demoOrg();
     await exportOrg(org, out, values.crlf ? '\r\n' : '\n');
     process.stdout.write(
-        `Wrote ${org.leads.length} leads, ${org.opportunities.length} opportunities and ${org.scoreHistory.length} history rows to ${path.relative(process.cwd(), out) || '.'}/\n` +
+        `Wrote ${org.leads.length} leads, ${org.opportunities.length} opportunities and ${org.scoreHistory.length} history rows to ${shown(out)}/\n` +
             `Try: npm run calibrate -- --leads ${values.out}/Lead.csv --opportunities ${values.out}/Opportunity.csv --lead-history ${values.out}/LeadHistory.csv --config ${values.out}/settings.json --as-of ${org.asOf}\n`
     );
 }
