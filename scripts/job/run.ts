@@ -7,7 +7,8 @@ import {
     createCalibrator,
     type SegmentPolicy
 } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
-import { respectRejection } from 'c/calibrationGovernance';
+import type { RunSnapshot } from 'c/calibrationGovernance';
+import { governSegments } from './governance';
 import {
     formatOverride,
     formatRule,
@@ -53,6 +54,8 @@ export interface OrgSide {
     ): Promise<{
         source: CalibrationSource;
         settings: JobSettings;
+        /** The policies as read (before governance prepared them) and each segment's runs, oldest first. */
+        governance?: { policies: SegmentPolicy[]; history: Map<string, RunSnapshot[]> };
         write(
             result: JobResult,
             policies: SegmentPolicy[],
@@ -142,13 +145,14 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
         });
         const t1 = performance.now();
         const calibration = calibrator.finish();
-        const policyOf = new Map(policies.map((p) => [p.name, p]));
-        for (const seg of calibration.segments)
-            seg.recommendation = respectRejection(
-                policyOf.get(seg.name)!,
-                seg.recommendation,
-                settings.engine
-            );
+        // Governance: freeze, rejection margin and approved changes, against the org's run history when there is one.
+        const governance = governSegments({
+            policies: org?.governance?.policies ?? policies,
+            segments: calibration.segments,
+            history: org?.governance?.history ?? null,
+            asOf,
+            settings: settings.engine
+        });
         const t2 = performance.now();
         const e = settings.engine;
         const result: JobResult = {
@@ -173,6 +177,7 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
                 scoreSources: streamed.scoreSources
             },
             segments: calibration.segments,
+            governance,
             exclusions: calibration.exclusions,
             exclusionCounts: calibration.exclusionCounts,
             writes: { mode: 'none', summary: 'Nothing written yet.' },

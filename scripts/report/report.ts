@@ -6,6 +6,7 @@ import { ci, money, pct } from 'c/calibrationFormat';
 import type { CalibrationResult, SegmentResult, CalibrationSettings } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 import type { StreamSummary } from '../sources/types';
 import { renderBandChart } from './chart';
+import type { SegmentGovernance } from '../job/governance';
 
 /** The job's result: the `result` of `{"status":0,"result":...}`. */
 export interface JobResult {
@@ -15,6 +16,8 @@ export interface JobResult {
     settings: Pick<CalibrationSettings, 'bandWidth' | 'lookbackMonths' | 'targetRejectionRate' | 'healthySqlRate' | 'minWonDeals' | 'minHandedOff' | 'minStep' | 'scenarioDelta' | 'scenarioWindowDays'>;
     read: { leads: number; opportunities: number; historyRows: number; scoreSources: StreamSummary['scoreSources'] };
     segments: SegmentResult[];
+    /** Per segment: approved change, freeze, and whether governance let the proposal through (scripts/job/governance). */
+    governance?: SegmentGovernance[];
     exclusions: CalibrationResult['exclusions'];
     exclusionCounts: CalibrationResult['exclusionCounts'];
     writes: { mode: 'org' | 'folder' | 'none'; summary: string; details?: unknown };

@@ -8,28 +8,49 @@ import { connectFromEnv, connectTargetOrg } from './connection';
 import { OrgSource, readOrgSettings, readPolicies } from '../sources/org';
 import { runRecord, stampLeads, writeRecommendations, writeRunRecords } from './writes';
 import { restQueryAll } from './bulk';
-import { applyGovernance, type RunSnapshot, type ThresholdChange } from 'c/calibrationGovernance';
+import { preparePolicy, type RunSnapshot } from 'c/calibrationGovernance';
 import type { SfConnection } from './connection';
 
-/** The previous latest run of each segment (what governance compares with). */
-async function readPreviousRuns(conn: SfConnection): Promise<Map<string, RunSnapshot>> {
+/**
+ * Each segment's runs of the last 400 days, oldest first: what governance compares with (the latest run), the
+ * proposal a rejection refers to, and the threshold history behind the compression and staleness triggers.
+ */
+export async function readRunHistory(conn: SfConnection, asOf: string): Promise<Map<string, RunSnapshot[]>> {
+    const since =
+        new Date(Date.parse(`${asOf}T00:00:00Z`) - 400 * 86_400_000).toISOString().slice(0, 19) + 'Z';
     const rows = await restQueryAll<Record<string, string | number | null>>(
         conn,
-        'SELECT Segment__c, Run_At__c, Active_Threshold__c, Recommended_Threshold__c, Frozen_Until__c FROM MQL_Calibration_Run__c WHERE Is_Latest__c = true'
+        `SELECT Segment__c, Run_At__c, Active_Threshold__c, Recommended_Threshold__c, Status__c, Frozen_Until__c, Handed_Off__c, Rejection_Rate__c, Threshold_Change__c, Recommendation_JSON__c FROM MQL_Calibration_Run__c WHERE Run_At__c >= ${since} ORDER BY Run_At__c`
     );
     const num = (v: unknown) => (v === null || v === undefined || v === '' ? null : Number(v));
-    return new Map(
-        rows.map((r) => [
-            String(r.Segment__c),
-            {
-                segment: String(r.Segment__c),
-                runAt: String(r.Run_At__c ?? ''),
-                activeThreshold: num(r.Active_Threshold__c),
-                recommendedThreshold: num(r.Recommended_Threshold__c),
-                frozenUntil: r.Frozen_Until__c ? String(r.Frozen_Until__c) : null
-            }
-        ])
-    );
+    const out = new Map<string, RunSnapshot[]>();
+    for (const r of rows) {
+        let rec: { expectedRejectionRate?: number | null; rationale?: string } = {};
+        try {
+            rec = r.Recommendation_JSON__c ? JSON.parse(String(r.Recommendation_JSON__c)) : {};
+        } catch {
+            rec = {}; // a hand-edited record: governance falls back to "no comparable evidence"
+        }
+        const rate = num(r.Rejection_Rate__c);
+        const snap: RunSnapshot = {
+            segment: String(r.Segment__c),
+            runAt: String(r.Run_At__c ?? ''),
+            activeThreshold: num(r.Active_Threshold__c),
+            recommendedThreshold: num(r.Recommended_Threshold__c),
+            status: (r.Status__c as RunSnapshot['status']) || null,
+            frozenUntil: r.Frozen_Until__c ? String(r.Frozen_Until__c) : null,
+            handedOff: num(r.Handed_Off__c),
+            rejectionRate: rate === null ? null : rate / 100,
+            expectedRejectionRate: rec.expectedRejectionRate ?? null,
+            rationale: rec.rationale ?? null,
+            thresholdChange: r.Threshold_Change__c ? String(r.Threshold_Change__c) : null
+        };
+        const list = out.get(snap.segment) ?? [];
+        list.push(snap);
+        out.set(snap.segment, list);
+    }
+    for (const list of out.values()) list.sort((a, b) => a.runAt.localeCompare(b.runAt));
+    return out;
 }
 
 export const orgSide: OrgSide = {
@@ -39,14 +60,11 @@ export const orgSide: OrgSide = {
         const settings = resolveSettings(orgLayer, override);
         const read = await readPolicies(conn);
         const { rules } = read;
-        // Governance: compare with the previous run to detect an approved change and freeze the segment.
-        const previous = await readPreviousRuns(conn);
-        const changes = new Map<string, ThresholdChange>();
-        const policies = read.policies.map((p) => {
-            const g = applyGovernance(p, previous.get(p.name) ?? null, asOf, settings.engine);
-            if (g.change) changes.set(p.name, g.change);
-            return g.policy;
-        });
+        // Governance: the run history gives the engine the freeze, threshold history and last calibration.
+        const history = await readRunHistory(conn, asOf);
+        const policies = read.policies.map(
+            (p) => preparePolicy(p, history.get(p.name) ?? [], asOf, settings.engine).policy
+        );
         if (rules.length > 0 && !override?.segments) settings.engine.segmentRules = rules;
         const label = `org ${targetOrg ?? conn.instanceUrl}`;
         const pollIntervalMs = Number(process.env.SF_BULK_POLL_MS ?? 2000);
@@ -54,20 +72,21 @@ export const orgSide: OrgSide = {
         return {
             source,
             settings,
+            governance: { policies: read.policies, history },
             async write(result, _policies, opts) {
-                const bySegment = new Map(policies.map((p) => [p.name, p]));
+                const gov = new Map((result.governance ?? []).map((g) => [g.segment, g]));
+                const changes = new Map(
+                    [...gov.values()].filter((g) => g.change !== null).map((g) => [g.segment, g.change!])
+                );
                 const records = result.segments.map((s) =>
                     runRecord(s, result, {
-                        Status__c:
-                            s.recommendation.threshold !== null
-                                ? 'Pending review'
-                                : (bySegment.get(s.name)?.status ?? null),
-                        Frozen_Until__c: bySegment.get(s.name)?.frozenUntil ?? null,
+                        Status__c: gov.get(s.name)?.status ?? null,
+                        Frozen_Until__c: gov.get(s.name)?.frozenUntil ?? null,
                         Threshold_Change__c: changes.get(s.name)?.text ?? null
                     })
                 );
                 const frozen = new Map(
-                    [...changes.keys()].map((name) => [name, bySegment.get(name)!.frozenUntil!])
+                    [...changes.keys()].map((name) => [name, gov.get(name)!.frozenUntil!])
                 );
                 if (opts.dryRun) {
                     return {

@@ -16,15 +16,35 @@ function nightly(e: Emulator): Promise<any> {
         const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'lsc-gov-')), 'out');
         execFile(
             process.execPath,
-            ['--import', 'tsx', path.join(ROOT, 'scripts', 'calibrate.ts'), '--json', '--as-of', '2026-10-31', '--no-stamp', '--out', out],
-            { cwd: ROOT, env: { ...process.env, SF_ACCESS_TOKEN: e.token, SF_INSTANCE_URL: e.url, SF_BULK_POLL_MS: '10' }, maxBuffer: 64 << 20 },
+            [
+                '--import',
+                'tsx',
+                path.join(ROOT, 'scripts', 'calibrate.ts'),
+                '--json',
+                '--as-of',
+                '2026-10-31',
+                '--no-stamp',
+                '--out',
+                out
+            ],
+            {
+                cwd: ROOT,
+                env: {
+                    ...process.env,
+                    SF_ACCESS_TOKEN: e.token,
+                    SF_INSTANCE_URL: e.url,
+                    SF_BULK_POLL_MS: '10'
+                },
+                maxBuffer: 64 << 20
+            },
             (err, stdout) => (err ? reject(new Error(stdout)) : resolve(JSON.parse(stdout).result))
         );
     });
 }
 
 const seg = (r: any, name: string) => r.segments.find((s: any) => s.name === name);
-const latestRun = (e: Emulator, name: string) => e.org.sobjects.MQL_Calibration_Run__c.find((r) => r.Segment__c === name && r.Is_Latest__c === true)!;
+const latestRun = (e: Emulator, name: string) =>
+    e.org.sobjects.MQL_Calibration_Run__c.find((r) => r.Segment__c === name && r.Is_Latest__c === true)!;
 
 test('propose → approve → freeze → review trigger → propose again; propose → reject → no re-proposal', async () => {
     const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000 });
@@ -49,7 +69,11 @@ test('propose → approve → freeze → review trigger → propose again; propo
         assert.equal(smb().Frozen_Until__c, '2027-01-30');
         assert.equal(smb().Active_Threshold__c, '65', 'the job never writes the active threshold');
         assert.equal(smb().Recommendation_Status__c, 'Approved');
-        assert.equal(seg(r2, 'SMB_Inbound').recommendation.reason, 'frozen', JSON.stringify([seg(r2, 'SMB_Inbound').triggers, seg(r2, 'SMB_Inbound').recommendation.rationale]));
+        assert.equal(
+            seg(r2, 'SMB_Inbound').recommendation.reason,
+            'frozen',
+            JSON.stringify([seg(r2, 'SMB_Inbound').triggers, seg(r2, 'SMB_Inbound').recommendation.rationale])
+        );
         assert.equal(seg(r2, 'SMB_Inbound').recommendation.threshold, null);
         assert.equal(seg(r2, 'Enterprise_Inbound').recommendation.reason, 'rejected-unchanged');
         assert.equal(seg(r2, 'Enterprise_Inbound').recommendation.threshold, null);
@@ -62,7 +86,10 @@ test('propose → approve → freeze → review trigger → propose again; propo
         // Night 3: the review trigger lifts the freeze and the evidence is proposed again.
         const r3 = await nightly(e);
         const s3 = seg(r3, 'SMB_Inbound');
-        assert.ok(s3.triggers.some((t: any) => t.code === 'THRESHOLD_COMPRESSION'), JSON.stringify(s3.triggers));
+        assert.ok(
+            s3.triggers.some((t: any) => t.code === 'THRESHOLD_COMPRESSION'),
+            JSON.stringify(s3.triggers)
+        );
         assert.equal(s3.recommendation.threshold, 65);
         assert.equal(smb().Recommendation_Status__c, 'Pending review');
         assert.equal(latestRun(e, 'SMB_Inbound').Threshold_Change__c, '65 → 55');

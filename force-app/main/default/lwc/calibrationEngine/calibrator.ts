@@ -43,7 +43,8 @@ export interface Calibrator {
 }
 
 const MAX_LISTED_EXCLUSIONS = 1000;
-const REVIEW_TRIGGERS = new Set<Trigger['code']>(['REJECTION_RATE_SPIKE', 'SQL_RATE_SHIFT', 'NO_ACTIVE_THRESHOLD', 'THRESHOLD_COMPRESSION', 'SCORE_BUNCHING', 'CALIBRATION_STALE']);
+/** The method's review triggers (item 10): only these lift a freeze; diagnostics do not. */
+export const REVIEW_TRIGGERS: ReadonlySet<Trigger['code']> = new Set<Trigger['code']>(['REJECTION_RATE_SPIKE', 'SQL_RATE_SHIFT', 'NO_ACTIVE_THRESHOLD', 'THRESHOLD_COMPRESSION', 'SCORE_BUNCHING', 'CALIBRATION_STALE']);
 const CLASSES = 16; // rejected | accepted<<1 | qualified<<2 | won<<3
 const MAX_DAYS = 3650;
 const MAX_HOURS = 24 * 90;

@@ -1,0 +1,532 @@
+/**
+ * Threshold pilots (seed 000's A/B test): a segment's leads are partitioned by a field (region, team or source);
+ * the test values route at a test threshold, the rest at the active one. Leads are folded into counts as they
+ * stream past, and the two groups are compared with significance tests that say "not yet conclusive" until the
+ * pilot has run long enough and is large enough.
+ */
+import { DAY_MS, toMs } from 'c/calibrationEngine';
+import type { LeadRecord, OpportunityRecord } from 'c/calibrationEngine';
+
+/** A pilot, as configured in MQL_Threshold__mdt (Pilot_*__c fields) or in the job's settings JSON. */
+export interface PilotConfig {
+    /** Segment DeveloperName the pilot runs in. */
+    segment: string;
+    /** Lead field that partitions the segment: 'Region__c', 'Team__c', 'LeadSource', ... */
+    field: string;
+    /** Values of `field` that put a lead in the test group; every other lead of the segment is control. */
+    testValues: string[];
+    /** The threshold the test group is routed at. */
+    testThreshold: number;
+    /** ISO date the pilot started; leads handed off before it are not in the pilot. */
+    start: string;
+    /** Minimum run in weeks before any verdict (default 6). */
+    minWeeks: number;
+}
+
+/** A pilot configuration that cannot be used; the message names the segment and the field at fault. */
+export class PilotConfigError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = 'PilotConfigError';
+    }
+}
+
+/**
+ * Checks a pilot configuration read from JSON or metadata and fills `minWeeks` (6; fewer is refused, because
+ * seed 000 asks for at least six weeks). Throws PilotConfigError naming what is wrong.
+ */
+export function parsePilotConfig(raw: unknown): PilotConfig {
+    const o = (raw ?? {}) as Record<string, unknown>;
+    const where = typeof o.segment === 'string' && o.segment ? `pilot for ${o.segment}` : 'pilot';
+    if (typeof o.segment !== 'string' || !o.segment)
+        throw new PilotConfigError('pilot: "segment" is required');
+    if (typeof o.field !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(o.field))
+        throw new PilotConfigError(
+            `${where}: "field" must be a Lead field API name (e.g. Region__c, Team__c, LeadSource)`
+        );
+    const values = typeof o.testValues === 'string' ? o.testValues.split(',') : o.testValues;
+    if (!Array.isArray(values) || values.length === 0)
+        throw new PilotConfigError(`${where}: "testValues" must list at least one value of ${o.field}`);
+    const testValues = values.map((v) => String(v).trim()).filter((v) => v !== '');
+    if (testValues.length === 0)
+        throw new PilotConfigError(`${where}: "testValues" must list at least one value of ${o.field}`);
+    const testThreshold = Number(o.testThreshold);
+    if (
+        o.testThreshold === null ||
+        o.testThreshold === undefined ||
+        o.testThreshold === '' ||
+        !Number.isFinite(testThreshold)
+    )
+        throw new PilotConfigError(`${where}: "testThreshold" must be a number`);
+    if (
+        typeof o.start !== 'string' ||
+        !/^\d{4}-\d{2}-\d{2}/.test(o.start) ||
+        Number.isNaN(Date.parse(o.start.slice(0, 10)))
+    )
+        throw new PilotConfigError(`${where}: "start" must be an ISO date (YYYY-MM-DD)`);
+    const minWeeks =
+        o.minWeeks === undefined || o.minWeeks === null || o.minWeeks === '' ? 6 : Number(o.minWeeks);
+    if (!Number.isInteger(minWeeks) || minWeeks < 6)
+        throw new PilotConfigError(`${where}: "minWeeks" must be a whole number of at least 6`);
+    return {
+        segment: o.segment,
+        field: o.field,
+        testValues,
+        testThreshold,
+        start: o.start.slice(0, 10),
+        minWeeks
+    };
+}
+
+/** The value of the partitioning field on a lead (`LeadSource` maps to `leadSource`; other fields to attributes). */
+function fieldValue(lead: LeadRecord, field: string): string | null {
+    const raw =
+        field === 'LeadSource' ? (lead.leadSource ?? lead.attributes?.LeadSource) : lead.attributes?.[field];
+    return raw === null || raw === undefined || raw === '' ? null : String(raw);
+}
+
+/**
+ * The pilot group a lead belongs in: null when it is outside the pilot (another segment, or created and handed
+ * off before the start), 'Test' when its partitioning field holds a test value, else 'Control'. This is what the
+ * job stamps in MQL_Pilot_Group__c. `segment` is the lead's resolved segment (the lead's own when omitted).
+ */
+export function pilotGroupOf(
+    lead: LeadRecord,
+    config: PilotConfig,
+    segment: string | null = lead.segment
+): 'Test' | 'Control' | null {
+    if (segment !== config.segment) return null;
+    const start = toMs(config.start);
+    const entered = lead.handoffDate ?? lead.createdDate ?? null;
+    if (!entered || toMs(entered) < start) return null;
+    const v = fieldValue(lead, config.field);
+    return v !== null && config.testValues.includes(v) ? 'Test' : 'Control';
+}
+
+/** Count, sum and sum of squares of a measure: enough for a mean, a variance and Welch's test. */
+export interface Moments {
+    n: number;
+    sum: number;
+    sumSq: number;
+}
+
+/** A count of successes among eligible leads. */
+export interface Tally {
+    k: number;
+    n: number;
+}
+
+/** One side of a pilot, as counts and sums (accumulated from leads, never the leads themselves). */
+export interface GroupStats {
+    /** Handed off since the pilot's start (the group's MQLs). */
+    mqls: number;
+    /** Of those, qualified (SQL). */
+    sqls: number;
+    /** Accepted among decided (accepted + rejected). */
+    acceptance: Tally;
+    /** Opportunity within 30 / 60 days of handoff, among MQLs handed off at least 30 / 60 days before as-of. */
+    opp30: Tally;
+    opp60: Tally;
+    /** Hours from handoff to first contact, over MQLs that were contacted. */
+    touchHours: Moments;
+    /** Won amount closed within 90 days of handoff (0 when none), per MQL handed off at least 90 days before. */
+    revenue90: Moments;
+}
+
+/** An empty GroupStats. */
+export function emptyGroup(): GroupStats {
+    return {
+        mqls: 0,
+        sqls: 0,
+        acceptance: { k: 0, n: 0 },
+        opp30: { k: 0, n: 0 },
+        opp60: { k: 0, n: 0 },
+        touchHours: { n: 0, sum: 0, sumSq: 0 },
+        revenue90: { n: 0, sum: 0, sumSq: 0 }
+    };
+}
+
+/** Streams leads into test and control GroupStats; see `accumulatePilot`. */
+export interface PilotAccumulator {
+    /** Folds one lead (with its converted opportunity, if any) into its group; returns the group or null. */
+    add(
+        lead: LeadRecord,
+        opportunity?: OpportunityRecord | null,
+        segment?: string | null
+    ): 'Test' | 'Control' | null;
+    /** The groups so far. */
+    stats(): { test: GroupStats; control: GroupStats };
+}
+
+function moment(m: Moments, x: number): void {
+    m.n++;
+    m.sum += x;
+    m.sumSq += x * x;
+}
+
+/**
+ * A streaming accumulator for one pilot: keeps two GroupStats and no leads. A lead's group is its stamped
+ * MQL_Pilot_Group__c when set, else `pilotGroupOf`. Only leads handed off on or after the start and by `asOf`
+ * count; opportunity and revenue windows count a lead only once the window has fully elapsed by `asOf`, so young
+ * leads do not dilute the rates.
+ */
+export function accumulatePilot(config: PilotConfig, asOf: string): PilotAccumulator {
+    const groups = { Test: emptyGroup(), Control: emptyGroup() };
+    const startMs = toMs(config.start);
+    const asOfMs = toMs(asOf.slice(0, 10)) + DAY_MS - 1;
+    return {
+        add(lead, opportunity, segment) {
+            const seg = segment === undefined ? lead.segment : segment;
+            if (seg !== config.segment || !lead.handoffDate) return null;
+            const handoff = toMs(lead.handoffDate);
+            if (!(handoff >= startMs && handoff <= asOfMs)) return null;
+            const group = lead.pilotGroup ?? pilotGroupOf(lead, config, seg);
+            if (!group) return null;
+            const g = groups[group];
+            g.mqls++;
+            if (lead.qualified) g.sqls++;
+            if (lead.accepted || lead.rejected) {
+                g.acceptance.n++;
+                if (lead.accepted && !lead.rejected) g.acceptance.k++;
+            }
+            const opp = opportunity ?? null;
+            const oppAt = opp?.createdDate ? toMs(opp.createdDate) : null;
+            const age = (asOfMs - handoff) / DAY_MS;
+            for (const [days, t] of [
+                [30, g.opp30],
+                [60, g.opp60]
+            ] as const) {
+                if (age < days) continue;
+                t.n++;
+                if (oppAt !== null && oppAt - handoff <= days * DAY_MS) t.k++;
+            }
+            if (age >= 90) {
+                const closed = opp?.closeDate ? toMs(opp.closeDate) : null;
+                const won =
+                    opp && opp.isWon && closed !== null && closed - handoff <= 90 * DAY_MS
+                        ? (opp.amount ?? 0)
+                        : 0;
+                moment(g.revenue90, won);
+            }
+            if (lead.firstTouchDate)
+                moment(g.touchHours, Math.max(0, (toMs(lead.firstTouchDate) - handoff) / 3_600_000));
+            return group;
+        },
+        stats() {
+            return { test: groups.Test, control: groups.Control };
+        }
+    };
+}
+
+/** Standard normal CDF (Abramowitz-Stegun 7.1.26 via erf; absolute error under 1.5e-7). */
+export function normalCdf(z: number): number {
+    const t = 1 / (1 + 0.3275911 * (Math.abs(z) / Math.SQRT2));
+    const y =
+        1 -
+        ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+            t *
+            Math.exp(-(z * z) / 2);
+    return z >= 0 ? (1 + y) / 2 : (1 - y) / 2;
+}
+
+/** Inverse of `normalCdf` by bisection (to 1e-9), for critical values and power. */
+export function normalQuantile(p: number): number {
+    if (!(p > 0 && p < 1)) throw new RangeError(`normalQuantile: p must be in (0, 1), got ${p}`);
+    let lo = -10;
+    let hi = 10;
+    while (hi - lo > 1e-9) {
+        const mid = (lo + hi) / 2;
+        if (normalCdf(mid) < p) lo = mid;
+        else hi = mid;
+    }
+    return (lo + hi) / 2;
+}
+
+function lnGamma(x: number): number {
+    // Lanczos approximation (g = 7, n = 9).
+    const c = [
+        0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+        12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7
+    ];
+    if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
+    x -= 1;
+    let a = c[0];
+    const t = x + 7.5;
+    for (let i = 1; i < 9; i++) a += c[i] / (x + i);
+    return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** Continued fraction of the regularized incomplete beta (modified Lentz). */
+function betaFraction(a: number, b: number, x: number): number {
+    const tiny = 1e-300;
+    let c = 1;
+    let d = 1 - ((a + b) * x) / (a + 1);
+    if (Math.abs(d) < tiny) d = tiny;
+    d = 1 / d;
+    let h = d;
+    for (let m = 1; m <= 300; m++) {
+        const m2 = 2 * m;
+        let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
+        d = 1 + aa * d;
+        if (Math.abs(d) < tiny) d = tiny;
+        c = 1 + aa / c;
+        if (Math.abs(c) < tiny) c = tiny;
+        d = 1 / d;
+        h *= d * c;
+        aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
+        d = 1 + aa * d;
+        if (Math.abs(d) < tiny) d = tiny;
+        c = 1 + aa / c;
+        if (Math.abs(c) < tiny) c = tiny;
+        d = 1 / d;
+        const del = d * c;
+        h *= del;
+        if (Math.abs(del - 1) < 1e-12) break;
+    }
+    return h;
+}
+
+/** Regularized incomplete beta I_x(a, b). */
+export function incompleteBeta(x: number, a: number, b: number): number {
+    if (x <= 0) return 0;
+    if (x >= 1) return 1;
+    const front = Math.exp(lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
+    return x < (a + 1) / (a + b + 2)
+        ? (front * betaFraction(a, b, x)) / a
+        : 1 - (front * betaFraction(b, a, 1 - x)) / b;
+}
+
+/** Two-sided p-value of Student's t with `df` degrees of freedom (df may be fractional, as Welch's is). */
+export function studentTwoSidedP(t: number, df: number): number {
+    return incompleteBeta(df / (df + t * t), df / 2, 0.5);
+}
+
+/** Critical value t such that a two-sided test at `alpha` rejects beyond it, by bisection on `studentTwoSidedP`. */
+export function studentCritical(alpha: number, df: number): number {
+    let lo = 0;
+    let hi = 1e3;
+    while (hi - lo > 1e-9) {
+        const mid = (lo + hi) / 2;
+        if (studentTwoSidedP(mid, df) > alpha) lo = mid;
+        else hi = mid;
+    }
+    return (lo + hi) / 2;
+}
+
+/** Result of a two-group test: statistic, two-sided p-value, difference (test − control) and its CI. */
+export interface TestResult {
+    statistic: number;
+    pValue: number;
+    difference: number;
+    ci: [number, number];
+}
+
+/**
+ * Two-proportion z-test, pooled standard error: z = (p1 − p2) / √(p(1−p)(1/n1 + 1/n2)), p = (k1+k2)/(n1+n2),
+ * two-sided p-value from the normal. The difference's CI (level 1 − alpha) uses the unpooled (Wald) standard
+ * error √(p1(1−p1)/n1 + p2(1−p2)/n2). Null when a side is empty or the pooled rate is 0 or 1.
+ */
+export function twoProportionTest(
+    k1: number,
+    n1: number,
+    k2: number,
+    n2: number,
+    alpha = 0.05
+): TestResult | null {
+    if (n1 === 0 || n2 === 0) return null;
+    const pooled = (k1 + k2) / (n1 + n2);
+    if (pooled === 0 || pooled === 1) return null;
+    const p1 = k1 / n1;
+    const p2 = k2 / n2;
+    const z = (p1 - p2) / Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
+    const se = Math.sqrt((p1 * (1 - p1)) / n1 + (p2 * (1 - p2)) / n2);
+    const zc = normalQuantile(1 - alpha / 2);
+    return {
+        statistic: z,
+        pValue: 2 * (1 - normalCdf(Math.abs(z))),
+        difference: p1 - p2,
+        ci: [p1 - p2 - zc * se, p1 - p2 + zc * se]
+    };
+}
+
+/**
+ * Welch's t-test on means from counts, sums and sums of squares (sample variances with n − 1), with the
+ * Welch-Satterthwaite degrees of freedom and Student's t for the p-value and the CI of the difference. Null when
+ * a side has fewer than two values or both variances are 0.
+ */
+export function welchTest(a: Moments, b: Moments, alpha = 0.05): (TestResult & { df: number }) | null {
+    if (a.n < 2 || b.n < 2) return null;
+    const ma = a.sum / a.n;
+    const mb = b.sum / b.n;
+    const va = Math.max(0, (a.sumSq - a.sum * ma) / (a.n - 1)) / a.n;
+    const vb = Math.max(0, (b.sumSq - b.sum * mb) / (b.n - 1)) / b.n;
+    const se = Math.sqrt(va + vb);
+    if (se === 0) return null;
+    const t = (ma - mb) / se;
+    const df = ((va + vb) * (va + vb)) / ((va * va) / (a.n - 1) + (vb * vb) / (b.n - 1));
+    const tc = studentCritical(alpha, df);
+    return {
+        statistic: t,
+        pValue: studentTwoSidedP(t, df),
+        difference: ma - mb,
+        ci: [ma - mb - tc * se, ma - mb + tc * se],
+        df
+    };
+}
+
+/**
+ * Leads per group a two-sided two-proportion test at `alpha` needs to detect `p1` against `p2` with `power`:
+ * n = (z(1−α/2)·√(2·p̄(1−p̄)) + z(power)·√(p1(1−p1) + p2(1−p2)))² / (p1 − p2)², p̄ = (p1 + p2)/2, rounded up.
+ */
+export function sampleSizePerGroup(p1: number, p2: number, alpha = 0.05, power = 0.8): number {
+    const d = Math.abs(p1 - p2);
+    if (d === 0) return Infinity;
+    const bar = (p1 + p2) / 2;
+    const a = normalQuantile(1 - alpha / 2) * Math.sqrt(2 * bar * (1 - bar));
+    const b = normalQuantile(power) * Math.sqrt(p1 * (1 - p1) + p2 * (1 - p2));
+    return Math.ceil(((a + b) * (a + b)) / (d * d));
+}
+
+/** One metric of a pilot comparison. */
+export interface MetricComparison {
+    metric:
+        | 'MQL→SQL'
+        | 'Acceptance'
+        | 'Opportunity rate at 30 days'
+        | 'Opportunity rate at 60 days'
+        | 'Hours to first contact'
+        | 'Revenue at 90 days per MQL';
+    method: 'two-proportion z' | 'Welch t';
+    /** Rate (0-1) or mean of each group; null when the group has no eligible leads. */
+    test: number | null;
+    control: number | null;
+    /** Eligible leads behind each figure. */
+    testN: number;
+    controlN: number;
+    difference: number | null;
+    /** CI of the difference at level 1 − alpha. */
+    ci: [number, number] | null;
+    statistic: number | null;
+    pValue: number | null;
+    significant: boolean;
+}
+
+/** The comparison of a pilot's test and control groups. */
+export interface PilotComparison {
+    weeksRun: number;
+    minWeeks: number;
+    /** Leads per group needed (see `comparePilot`), and the effect it was sized for. */
+    requiredPerGroup: number | null;
+    sizedForEffect: number | null;
+    metrics: MetricComparison[];
+    conclusive: boolean;
+    verdict: string;
+}
+
+/** The default minimum effect on MQL→SQL a pilot is sized for when the observed one is smaller: 5 points. */
+export const DEFAULT_MIN_EFFECT = 0.05;
+
+/**
+ * Compares test with control. MQL→SQL, acceptance and opportunity rates at 30 and 60 days: two-proportion
+ * z-tests. Hours to first contact and revenue at 90 days per MQL: Welch's t-test on means (from sums and sums
+ * of squares, so no lead is kept). Each metric carries the difference (test − control) with its CI.
+ *
+ * Conclusive only when both hold: at least `minWeeks` (default 6) whole weeks since the start, and both groups
+ * hold at least the MQLs a two-proportion test at `alpha` (0.05) needs for `minPower` (0.8) to detect the
+ * observed MQL→SQL difference — or `minEffect` (default 5 points) when the observed one is smaller, so a pilot
+ * with no real difference still concludes once it could have seen a 5-point one. Until then the verdict starts
+ * "Not yet conclusive" and says what is missing.
+ */
+export function comparePilot(input: {
+    test: GroupStats;
+    control: GroupStats;
+    start: string;
+    asOf: string;
+    minWeeks?: number;
+    alpha?: number;
+    minPower?: number;
+    minEffect?: number;
+}): PilotComparison {
+    const { test, control } = input;
+    const alpha = input.alpha ?? 0.05;
+    const minWeeks = input.minWeeks ?? 6;
+    const weeksRun = Math.max(
+        0,
+        Math.floor((toMs(input.asOf.slice(0, 10)) - toMs(input.start.slice(0, 10))) / (7 * DAY_MS))
+    );
+    const prop = (metric: MetricComparison['metric'], t: Tally, c: Tally): MetricComparison => {
+        const r = twoProportionTest(t.k, t.n, c.k, c.n, alpha);
+        const a = t.n > 0 ? t.k / t.n : null;
+        const b = c.n > 0 ? c.k / c.n : null;
+        return {
+            metric,
+            method: 'two-proportion z',
+            test: a,
+            control: b,
+            testN: t.n,
+            controlN: c.n,
+            difference: a !== null && b !== null ? a - b : null,
+            ci: r ? r.ci : null,
+            statistic: r ? r.statistic : null,
+            pValue: r ? r.pValue : null,
+            significant: !!r && r.pValue < alpha
+        };
+    };
+    const welch = (metric: MetricComparison['metric'], t: Moments, c: Moments): MetricComparison => {
+        const r = welchTest(t, c, alpha);
+        const a = t.n > 0 ? t.sum / t.n : null;
+        const b = c.n > 0 ? c.sum / c.n : null;
+        return {
+            metric,
+            method: 'Welch t',
+            test: a,
+            control: b,
+            testN: t.n,
+            controlN: c.n,
+            difference: a !== null && b !== null ? a - b : null,
+            ci: r ? r.ci : null,
+            statistic: r ? r.statistic : null,
+            pValue: r ? r.pValue : null,
+            significant: !!r && r.pValue < alpha
+        };
+    };
+    const metrics = [
+        prop('MQL→SQL', { k: test.sqls, n: test.mqls }, { k: control.sqls, n: control.mqls }),
+        prop('Acceptance', test.acceptance, control.acceptance),
+        prop('Opportunity rate at 30 days', test.opp30, control.opp30),
+        prop('Opportunity rate at 60 days', test.opp60, control.opp60),
+        welch('Hours to first contact', test.touchHours, control.touchHours),
+        welch('Revenue at 90 days per MQL', test.revenue90, control.revenue90)
+    ];
+    const sql = metrics[0];
+    let requiredPerGroup: number | null = null;
+    let sizedForEffect: number | null = null;
+    if (sql.control !== null && sql.test !== null) {
+        sizedForEffect = Math.max(Math.abs(sql.difference!), input.minEffect ?? DEFAULT_MIN_EFFECT);
+        const base = sql.control;
+        const other = base + sizedForEffect <= 1 ? base + sizedForEffect : base - sizedForEffect;
+        requiredPerGroup = sampleSizePerGroup(base, other, alpha, input.minPower ?? 0.8);
+    }
+    const smaller = Math.min(test.mqls, control.mqls);
+    const missing: string[] = [];
+    if (weeksRun < minWeeks) missing.push(`${weeksRun} of ${minWeeks} weeks run`);
+    if (requiredPerGroup === null) missing.push('no MQLs in one of the groups yet');
+    else if (smaller < requiredPerGroup)
+        missing.push(`${smaller} of ${requiredPerGroup} MQLs in the smaller group`);
+    const conclusive = missing.length === 0;
+    let verdict: string;
+    if (!conclusive) verdict = `Not yet conclusive: ${missing.join(', ')}.`;
+    else if (sql.significant)
+        verdict = `MQL→SQL differs significantly (p = ${fmtP(sql.pValue!)}): ${sql.difference! > 0 ? 'the test threshold converts better' : 'the control converts better'} (${pct(sql.test!)} against ${pct(sql.control!)}).`;
+    else
+        verdict = `Conclusive: no significant difference in MQL→SQL (p = ${sql.pValue === null ? 'n/a' : fmtP(sql.pValue)}; ${pct(sql.test!)} against ${pct(sql.control!)}).`;
+    return { weeksRun, minWeeks, requiredPerGroup, sizedForEffect, metrics, conclusive, verdict };
+}
+
+function fmtP(p: number): string {
+    return p < 0.001 ? '< 0.001' : p.toFixed(3);
+}
+
+function pct(x: number): string {
+    return `${(x * 100).toFixed(1)}%`;
+}
