@@ -57,9 +57,11 @@ export async function exportOrg(org: SyntheticOrg, out: string, eol: '\n' | '\r\
                 name: p.name,
                 ...(rule ? { rule: formatRule(rule), order: rule.order } : {}),
                 activeThreshold: p.activeThreshold,
-                overrides: (p.overrides ?? []).map(formatOverride)
+                overrides: (p.overrides ?? []).map(formatOverride),
+                ...(p.frozenUntil ? { frozenUntil: p.frozenUntil } : {})
             };
-        })
+        }),
+        ...(org.pilots.length > 0 ? { pilots: org.pilots } : {})
     };
     writeFileSync(path.join(out, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
 }

@@ -12,6 +12,10 @@ import {
     type SegmentRule
 } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 import { SettingsError } from '../errors';
+import {
+    parsePilotConfig,
+    type PilotConfig
+} from '../../force-app/main/default/lwc/calibrationGovernance/calibrationGovernance';
 
 const RULE = /^\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)?)\s*(>=|<=|!=|=|>|<| in | notblank)\s*(.*)$/;
 
@@ -139,6 +143,20 @@ export const SettingsSchema = z
                     })
                     .strict()
             )
+            .optional(),
+        pilots: z
+            .array(
+                z
+                    .object({
+                        segment: apiName,
+                        field: apiName,
+                        testValues: z.array(z.string().min(1)).min(1, 'name at least one test value'),
+                        testThreshold: z.number().min(0),
+                        start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD'),
+                        minWeeks: z.number().int().min(6, 'a pilot runs at least 6 weeks').optional()
+                    })
+                    .strict()
+            )
             .optional()
     })
     .strict();
@@ -159,6 +177,8 @@ export interface JobSettings {
     };
     /** Policies from the file's `segments` (offline sources); empty when the file names none. */
     policies: SegmentPolicy[];
+    /** Threshold pilots from the file's `pilots` (the org adds those in MQL_Threshold__mdt's Pilot_* fields). */
+    pilots: PilotConfig[];
 }
 
 /** The four default segments with no active threshold, for offline sources whose settings name none. */
@@ -209,7 +229,7 @@ export function resolveSettings(...layers: (SettingsFile | undefined)[]): JobSet
     const base = defaultSettings();
     const merged: SettingsFile = {};
     for (const layer of layers) if (layer) Object.assign(merged, layer);
-    const { scoreField, gradeField, statuses, segments, $schema: _schema, ...engineKeys } = merged;
+    const { scoreField, gradeField, statuses, segments, pilots, $schema: _schema, ...engineKeys } = merged;
     const engine: CalibrationSettings = { ...base, ...(engineKeys as Partial<CalibrationSettings>) };
     const policies: SegmentPolicy[] = [];
     if (segments && segments.length > 0) {
@@ -237,6 +257,7 @@ export function resolveSettings(...layers: (SettingsFile | undefined)[]): JobSet
             rejected: statuses?.rejected ?? [],
             qualified: statuses?.qualified ?? []
         },
+        pilots: (pilots ?? []).map((p) => parsePilotConfig(p)),
         policies
     };
 }

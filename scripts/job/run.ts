@@ -7,8 +7,9 @@ import {
     createCalibrator,
     type SegmentPolicy
 } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
-import type { RunSnapshot } from 'c/calibrationGovernance';
+import { preparePolicy, type RunSnapshot } from 'c/calibrationGovernance';
 import { governSegments } from './governance';
+import { PilotSink, type PilotStamp } from './pilots';
 import {
     formatOverride,
     formatRule,
@@ -59,7 +60,7 @@ export interface OrgSide {
         write(
             result: JobResult,
             policies: SegmentPolicy[],
-            opts: { dryRun: boolean; stamp: boolean }
+            opts: { dryRun: boolean; stamp: boolean; pilotStamps?: PilotStamp[] }
         ): Promise<JobResult['writes']>;
         close(): Promise<void>;
     }>;
@@ -132,12 +133,28 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
     try {
         const loaded = await source.loadPolicies();
         // Offline sources take active thresholds from the settings file's segments when it names them.
-        const policies =
+        const readPolicies =
             o.source === 'demo' && settings.policies.length > 0 ? settings.policies : loaded.policies;
         const asOf = o.asOf ?? (o.source === 'demo' ? '2026-10-31' : today());
+        // Governance before the engine: the run history (the org's, or the demo's own) gives each segment its
+        // freeze, threshold history and last calibration. CSV runs have no history.
+        const history =
+            org?.governance?.history ??
+            (readPolicies === loaded.policies ? loaded.history : undefined) ??
+            null;
+        const policies = readPolicies.map(
+            (p) => preparePolicy(p, history?.get(p.name) ?? [], asOf, settings.engine).policy
+        );
         const calibrator = createCalibrator({ policies, settings: settings.engine, asOf });
+        // Pilots from the settings file win over the source's own (the org's metadata, the demo's spec).
+        const fromFile = new Set(settings.pilots.map((p) => p.segment));
+        const pilotConfigs = [
+            ...settings.pilots,
+            ...(loaded.pilots ?? []).filter((p) => !fromFile.has(p.segment))
+        ];
+        const sink = new PilotSink(calibrator, pilotConfigs, asOf);
         const t0 = performance.now();
-        const streamed = await source.stream(calibrator, {
+        const streamed = await source.stream(sink, {
             asOf,
             settings: settings.engine,
             scoreField: settings.scoreField,
@@ -145,11 +162,11 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
         });
         const t1 = performance.now();
         const calibration = calibrator.finish();
-        // Governance: freeze, rejection margin and approved changes, against the org's run history when there is one.
+        // Governance after the engine: freeze, rejection margin and approved changes.
         const governance = governSegments({
-            policies: org?.governance?.policies ?? policies,
+            policies: readPolicies,
             segments: calibration.segments,
-            history: org?.governance?.history ?? null,
+            history,
             asOf,
             settings: settings.engine
         });
@@ -178,6 +195,7 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
             },
             segments: calibration.segments,
             governance,
+            pilots: sink.reports(),
             exclusions: calibration.exclusions,
             exclusionCounts: calibration.exclusionCounts,
             writes: { mode: 'none', summary: 'Nothing written yet.' },
@@ -185,7 +203,11 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
         };
         const t3 = performance.now();
         if (org) {
-            result.writes = await org.write(result, policies, { dryRun: o.dryRun, stamp: o.stamp });
+            result.writes = await org.write(result, policies, {
+                dryRun: o.dryRun,
+                stamp: o.stamp,
+                pilotStamps: sink.stamps
+            });
         } else {
             const unknown = o.source === 'csv' && !fileSettings?.segments?.length;
             result.writes = {

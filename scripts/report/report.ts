@@ -7,6 +7,8 @@ import type { CalibrationResult, SegmentResult, CalibrationSettings } from '../.
 import type { StreamSummary } from '../sources/types';
 import { renderBandChart } from './chart';
 import type { SegmentGovernance } from '../job/governance';
+import type { PilotReport } from '../job/pilots';
+import { governanceHtml, governanceMd, pilotsHtml, pilotsMd } from './governanceReport';
 
 /** The job's result: the `result` of `{"status":0,"result":...}`. */
 export interface JobResult {
@@ -18,6 +20,8 @@ export interface JobResult {
     segments: SegmentResult[];
     /** Per segment: approved change, freeze, and whether governance let the proposal through (scripts/job/governance). */
     governance?: SegmentGovernance[];
+    /** Threshold pilots: configuration, test and control counts, comparison (scripts/job/pilots). */
+    pilots?: PilotReport[];
     exclusions: CalibrationResult['exclusions'];
     exclusionCounts: CalibrationResult['exclusionCounts'];
     writes: { mode: 'org' | 'folder' | 'none'; summary: string; details?: unknown };
@@ -95,10 +99,12 @@ export function renderMarkdown(res: JobResult): string {
         out.push('### Bands', '', bandTableMd(s), '');
         out.push('### Scenarios', '', scenariosMd(s), '');
         out.push('### Review triggers', '', s.triggers.length === 0 ? '_None._' : s.triggers.map((t) => `- **${t.code}** (${t.severity}): ${t.message}`).join('\n'), '');
+        out.push(...governanceMd(res.governance?.find((g) => g.segment === s.name)));
         if (s.paths.length > 0) {
             out.push('### Paths to MQL', '', '| Path | Handed off | SQL rate (95% CI) | Won |', '|---|---|---|---|', ...s.paths.map((p) => `| ${p.path} | ${int(p.handedOff)} | ${ci(p.sqlRate)} | ${int(p.won)} |`), '');
         }
     }
+    out.push(...pilotsMd(res.pilots));
     const ex = Object.entries(res.exclusionCounts);
     out.push('## Excluded records', '', ex.length === 0 ? '_None._' : ex.map(([reason, n]) => `- ${reason}: ${int(n)}`).join('\n'), '');
     out.push('## Writes', '', res.writes.summary, '');
@@ -132,6 +138,7 @@ ${renderBandChart({ segment: s.name, bands: s.bands, activeThreshold: s.activeTh
                   )
         }
 <h3>Review triggers</h3>${s.triggers.length === 0 ? '<p>None.</p>' : `<ul>${s.triggers.map((t) => `<li><strong>${esc(t.code)}</strong> (${t.severity}): ${esc(t.message)}</li>`).join('')}</ul>`}
+${governanceHtml(res.governance?.find((g) => g.segment === s.name), esc)}
 ${s.paths.length > 0 ? `<h3>Paths to MQL</h3>${table(['Path', 'Handed off', 'SQL rate (95% CI)', 'Won'], s.paths.map((p) => [p.path, int(p.handedOff), ci(p.sqlRate), int(p.won)]))}` : ''}
 </section>`;
     });
@@ -146,6 +153,7 @@ td:first-child,th:first-child{text-align:left}.rec{font-size:1.15rem}pre{backgro
 <p>Source: ${esc(res.source.label)}. Read ${int(res.read.leads)} leads, ${int(res.read.opportunities)} opportunities, ${int(res.read.historyRows)} score-history rows. Score at handoff from snapshot ${int(res.read.scoreSources.Snapshot)}, history ${int(res.read.scoreSources.History)}, current score ${int(res.read.scoreSources.Current)}.</p>
 <pre>${esc(terminalTable(res))}</pre>
 ${sections.join('\n')}
+${pilotsHtml(res.pilots, esc)}
 <section><h2>Excluded records</h2>${ex.length === 0 ? '<p>None.</p>' : `<ul>${ex.map(([r, n]) => `<li>${esc(r)}: ${int(n)}</li>`).join('')}</ul>`}</section>
 <section><h2>Writes</h2><p>${esc(res.writes.summary)}</p></section>
 </body></html>

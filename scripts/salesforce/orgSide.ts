@@ -8,7 +8,7 @@ import { connectFromEnv, connectTargetOrg } from './connection';
 import { OrgSource, readOrgSettings, readPolicies } from '../sources/org';
 import { runRecord, stampLeads, writeRecommendations, writeRunRecords } from './writes';
 import { restQueryAll } from './bulk';
-import { preparePolicy, type RunSnapshot } from 'c/calibrationGovernance';
+import type { RunSnapshot } from 'c/calibrationGovernance';
 import type { SfConnection } from './connection';
 
 /**
@@ -62,9 +62,7 @@ export const orgSide: OrgSide = {
         const { rules } = read;
         // Governance: the run history gives the engine the freeze, threshold history and last calibration.
         const history = await readRunHistory(conn, asOf);
-        const policies = read.policies.map(
-            (p) => preparePolicy(p, history.get(p.name) ?? [], asOf, settings.engine).policy
-        );
+        const policies = read.policies; // run.ts prepares them with the history
         if (rules.length > 0 && !override?.segments) settings.engine.segmentRules = rules;
         const label = `org ${targetOrg ?? conn.instanceUrl}`;
         const pollIntervalMs = Number(process.env.SF_BULK_POLL_MS ?? 2000);

@@ -14,6 +14,7 @@ import {
     type MappingContext
 } from './salesforceRows';
 import type { SegmentPolicy } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import type { PilotConfig } from '../../force-app/main/default/lwc/calibrationGovernance/calibrationGovernance';
 
 /** The demo's score field: Account Engagement's, the package default. */
 export const DEMO_SCORE_FIELD = 'pi__score__c';
@@ -30,8 +31,8 @@ export class DemoSource implements CalibrationSource {
     readonly kind = 'demo' as const;
     readonly label = 'the embedded demo org (generated, 4 segments, as of 2026-10-31)';
 
-    async loadPolicies(): Promise<{ policies: SegmentPolicy[] }> {
-        return { policies: demoOrg().policies };
+    async loadPolicies(): Promise<{ policies: SegmentPolicy[]; pilots: PilotConfig[] }> {
+        return { policies: demoOrg().policies, pilots: demoOrg().pilots };
     }
 
     async stream(sink: RecordSink, options: StreamOptions): Promise<StreamSummary> {

@@ -5,6 +5,10 @@ import type {
     ScoreSource,
     SegmentPolicy
 } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import type {
+    PilotConfig,
+    RunSnapshot
+} from '../../force-app/main/default/lwc/calibrationGovernance/calibrationGovernance';
 
 /**
  * Where leads come from: the org (jsforce), CSV exports, or the embedded demo org. Every source streams records
@@ -15,7 +19,14 @@ export interface CalibrationSource {
     readonly label: string;
     readonly kind: 'org' | 'csv' | 'demo';
     /** Reads policies (thresholds per segment) and org settings, when the source has them. */
-    loadPolicies(): Promise<{ policies: SegmentPolicy[]; settings?: Partial<CalibrationSettings> }>;
+    loadPolicies(): Promise<{
+        policies: SegmentPolicy[];
+        settings?: Partial<CalibrationSettings>;
+        /** Threshold pilots the source configures (the org's MQL_Threshold__mdt Pilot_* fields, the demo's spec). */
+        pilots?: PilotConfig[];
+        /** Each segment's earlier runs, oldest first, when the source keeps them (governance compares with them). */
+        history?: Map<string, RunSnapshot[]>;
+    }>;
     /**
      * Streams every opportunity, then every lead, into `sink`. Leads arrive with their score at handoff already
      * resolved (snapshot, else history, else current) and its source set.

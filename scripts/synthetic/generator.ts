@@ -10,6 +10,7 @@ import {
     type SegmentPolicy,
     type OverrideRule
 } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import type { PilotConfig } from '../../force-app/main/default/lwc/calibrationGovernance/calibrationGovernance';
 
 /** One segment of a synthetic org. Outcome rates step at `knee`: that step is what the engine must find. */
 export interface SegmentSpec {
@@ -40,6 +41,8 @@ export interface OrgSpec {
     segments: SegmentSpec[];
     /** Share of handed-off leads whose score at handoff was snapshotted; the rest must be rebuilt from history. */
     snapshotShare?: number;
+    /** Threshold pilots running in the org (configuration only: the generator does not route by them). */
+    pilots?: PilotConfig[];
 }
 
 export interface ScoreHistoryRow {
@@ -55,6 +58,7 @@ export interface SyntheticOrg {
     opportunities: OpportunityRecord[];
     scoreHistory: ScoreHistoryRow[];
     policies: SegmentPolicy[];
+    pilots: PilotConfig[];
     truth: Record<string, { knee: number }>;
 }
 
@@ -211,7 +215,7 @@ export function generateOrg(spec: OrgSpec): SyntheticOrg {
         recommendedThreshold: null
     }));
     const truth = Object.fromEntries(spec.segments.map((s) => [s.name, { knee: s.knee }]));
-    return { asOf: spec.asOf, leads, opportunities, scoreHistory, policies, truth };
+    return { asOf: spec.asOf, leads, opportunities, scoreHistory, policies, pilots: spec.pilots ?? [], truth };
 }
 
 /**
@@ -219,7 +223,9 @@ export function generateOrg(spec: OrgSpec): SyntheticOrg {
  * - SMB_Inbound (knee 65, active 50): recommends 65 (range about 63-66);
  * - Enterprise_Inbound (knee 48, active 60): recommends 48 (range about 46-50), a lower threshold;
  * - Outbound_Assisted (knee 42, active 40): within the 3-point minimum step: no change proposed;
- * - Expansion (150 leads): too few won deals: abstains and shows the seeds' starting range 25-40.
+ * - Expansion (150 leads): too few won deals: abstains and shows the seeds' starting range 25-40; it is also
+ *   frozen until 2027-01-15 after an approved change (governance shows the freeze);
+ * - a pilot in SMB_Inbound (LeadSource Webinar / Paid Search at 60) is five weeks old: "not yet conclusive".
  */
 export function demoOrgSpec(): OrgSpec {
     const demo: OverrideRule = { name: 'Demo request', field: 'Demo_Requested__c', op: '=', value: true };
@@ -232,7 +238,15 @@ export function demoOrgSpec(): OrgSpec {
             { name: 'SMB_Inbound', leads: 6000, knee: 65, activeThreshold: 50, amount: 18000, overrides: [demo] },
             { name: 'Enterprise_Inbound', leads: 4000, knee: 48, activeThreshold: 60, amount: 85000, overrides: [demo] },
             { name: 'Outbound_Assisted', leads: 3000, knee: 42, activeThreshold: 40, amount: 30000 },
-            { name: 'Expansion', leads: 150, knee: 32, activeThreshold: 30, amount: 25000 }
-        ]
+            // Approved 25 → 30 two weeks before the demo's date: frozen for a quarter (it abstains either way).
+            {
+                name: 'Expansion', leads: 150, knee: 32, activeThreshold: 30, amount: 25000,
+                thresholdHistory: [{ threshold: 25, changedOn: '2026-04-01' }, { threshold: 30, changedOn: '2026-10-16' }],
+                lastCalibratedOn: '2026-10-16',
+                frozenUntil: '2027-01-15'
+            }
+        ],
+        // A pilot five weeks into its six: SMB leads from webinars and paid search, tested at 60.
+        pilots: [{ segment: 'SMB_Inbound', field: 'LeadSource', testValues: ['Webinar', 'Paid Search'], testThreshold: 60, start: '2026-09-26', minWeeks: 6 }]
     };
 }
