@@ -79,6 +79,18 @@ async function main(): Promise<number> {
             assert.notEqual(r.after, r.before);
             assert.equal(await page.locator('c-threshold-scenarios .what-if-threshold').textContent(), '75');
         });
+        await check('the demo shows a pending proposal, a frozen segment and a running pilot', async () => {
+            const row = (seg: string) => page.locator('table.overview tbody tr', { hasText: seg });
+            assert.match((await row('SMB Inbound').textContent()) ?? '', /Pending review.*Running/);
+            assert.match((await row('Expansion').textContent()) ?? '', /Frozen until 2027-01-15/);
+            await page.locator('select.segment-picker').selectOption('SMB_Inbound');
+            assert.match((await page.locator('c-pilot-comparison .verdict').textContent()) ?? '', /^Not yet conclusive: 5 of 6 weeks run/);
+            assert.equal(await page.locator('c-pilot-comparison tbody tr').count(), 6);
+            assert.match((await page.locator('ul.governance').textContent()) ?? '', /Pending review \(new proposal/);
+            await page.locator('select.segment-picker').selectOption('Expansion');
+            assert.match((await page.locator('ul.governance').textContent()) ?? '', /Frozen until 2027-01-15/);
+            assert.deepEqual(errors, []);
+        });
 
         const big = await browser.newPage({ viewport: { width: 1280, height: 900 } });
         await big.addInitScript(INIT);

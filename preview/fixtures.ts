@@ -1,22 +1,23 @@
 /**
  * Fixture data for the dashboard, shaped exactly like the GraphQL answers in the org: the latest-runs query built
- * from the job's own run records (scripts/salesforce/writes.ts runRecord) on a generated org, and the live-figures
+ * from the job's own analysis and run records (scripts/job/analysis.ts, scripts/salesforce/writes.ts) on a generated org, and the live-figures
  * aggregates counted from the same org's leads.
  */
 import { generateOrg, demoOrgSpec, type OrgSpec } from '../scripts/synthetic/generator';
-import { calibrate, defaultSettings } from '../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
-import { runRecord } from '../scripts/salesforce/writes';
+import { defaultSettings } from '../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import { startAnalysis } from '../scripts/job/analysis';
+import { runRecordsFor } from '../scripts/salesforce/writes';
 
 /** The latestRuns GraphQL answer for a generated org (the demo by default). */
 export function latestRunsFixture(spec: OrgSpec = demoOrgSpec()): { data: unknown; leads: number } {
     const org = generateOrg({ ...spec, snapshotShare: 1 });
-    const result = calibrate({ ...org, settings: defaultSettings(), asOf: org.asOf });
-    const frozen: Record<string, string> = {};
-    const edges = result.segments.map((s, i) => {
-        const rec = runRecord(s, { asOf: org.asOf, source: { kind: 'demo', label: 'demo' }, generatedAt: `${org.asOf}T02:00:00.000Z` }, {
-            Status__c: s.recommendation.threshold !== null ? 'Pending review' : null,
-            Frozen_Until__c: frozen[s.name] ?? null
-        });
+    // The job's own analysis (engine, pilots, governance) and run-record mapping, fed the generated records.
+    const analysis = startAnalysis({ policies: org.policies, pilots: org.pilots, settings: defaultSettings(), asOf: org.asOf, history: null });
+    for (const o of org.opportunities) analysis.sink.addOpportunity(o);
+    for (const l of org.leads) analysis.sink.addLead(l);
+    const { calibration, governance, pilots } = analysis.finish();
+    const records = runRecordsFor({ asOf: org.asOf, source: { kind: 'demo', label: 'demo' }, generatedAt: `${org.asOf}T02:00:00.000Z`, segments: calibration.segments, governance, pilots });
+    const edges = records.map((rec, i) => {
         const node: Record<string, unknown> = { Id: `a01${String(i + 1).padStart(15, '0')}` };
         for (const [k, v] of Object.entries(rec)) if (k !== 'attributes') node[k] = { value: v };
         return { node };

@@ -12,21 +12,11 @@ import type {
 import {
     governSegment,
     type RunSnapshot,
-    type ThresholdChange
+    type SegmentGovernance
 } from '../../force-app/main/default/lwc/calibrationGovernance/calibrationGovernance';
 
 /** What the report, the run records and the metadata write need of one segment's governance. */
-export interface SegmentGovernance {
-    segment: string;
-    /** 'org': judged against the org's run history; 'none': an offline run, which has no history. */
-    history: 'org' | 'none';
-    change: ThresholdChange | null;
-    frozenUntil: string | null;
-    propose: boolean;
-    reason: string;
-    status: string | null;
-    reviewTriggers: string[];
-}
+export type { SegmentGovernance };
 
 /** The run that made the proposal an admin rejected: the newest run that recommended that value. */
 export function proposalRunOf(runs: RunSnapshot[], policy: SegmentPolicy): RunSnapshot | null {

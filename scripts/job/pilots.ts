@@ -12,26 +12,20 @@ import {
     accumulatePilot,
     comparePilot,
     pilotGroupOf,
-    type GroupStats,
     type PilotAccumulator,
-    type PilotComparison,
-    type PilotConfig
+    type PilotConfig,
+    type PilotReport
 } from '../../force-app/main/default/lwc/calibrationGovernance/calibrationGovernance';
 import type { RecordSink } from '../sources/types';
 
-/** A lead whose MQL_Pilot_Group__c differs from the group the pilot puts it in. */
+/** A lead the pilot puts in a group and whose MQL_Pilot_Group__c is still blank. */
 export interface PilotStamp {
     id: string;
     group: 'Test' | 'Control';
 }
 
 /** One pilot in the job's result: its configuration, both groups' counts and the comparison. */
-export interface PilotReport {
-    config: PilotConfig;
-    test: GroupStats;
-    control: GroupStats;
-    comparison: PilotComparison;
-}
+export type { PilotReport };
 
 type OppFigures = Pick<
     OpportunityRecord,
@@ -66,7 +60,9 @@ export class PilotSink implements RecordSink {
         this.inner.addLead(l);
         for (const { config, acc } of this.accs) {
             const group = pilotGroupOf(l, config);
-            if (group !== null && l.pilotGroup !== group) this.stamps.push({ id: l.id, group });
+            // Only blank groups are stamped: a stamped lead was routed by its group, so it keeps it even if the
+            // pilot's test values are edited later.
+            if (group !== null && !l.pilotGroup) this.stamps.push({ id: l.id, group });
             const oppId = l.opportunityId ?? this.oppByLead.get(l.id) ?? null;
             // A lead already stamped keeps its stamped group for the comparison: that is how it was routed.
             acc.add(l, oppId ? ((this.opps.get(oppId) as OpportunityRecord | undefined) ?? null) : null);

@@ -3,13 +3,10 @@
  * here computes a rate. Org reads and writes live in scripts/salesforce/, offline outputs in scripts/output/.
  */
 import path from 'node:path';
-import {
-    createCalibrator,
-    type SegmentPolicy
-} from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
-import { preparePolicy, type RunSnapshot } from 'c/calibrationGovernance';
-import { governSegments } from './governance';
-import { PilotSink, type PilotStamp } from './pilots';
+import type { SegmentPolicy } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import type { RunSnapshot } from 'c/calibrationGovernance';
+import { startAnalysis } from './analysis';
+import type { PilotStamp } from './pilots';
 import {
     formatOverride,
     formatRule,
@@ -142,34 +139,26 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
             org?.governance?.history ??
             (readPolicies === loaded.policies ? loaded.history : undefined) ??
             null;
-        const policies = readPolicies.map(
-            (p) => preparePolicy(p, history?.get(p.name) ?? [], asOf, settings.engine).policy
-        );
-        const calibrator = createCalibrator({ policies, settings: settings.engine, asOf });
         // Pilots from the settings file win over the source's own (the org's metadata, the demo's spec).
         const fromFile = new Set(settings.pilots.map((p) => p.segment));
-        const pilotConfigs = [
-            ...settings.pilots,
-            ...(loaded.pilots ?? []).filter((p) => !fromFile.has(p.segment))
-        ];
-        const sink = new PilotSink(calibrator, pilotConfigs, asOf);
+        const pilots = [...settings.pilots, ...(loaded.pilots ?? []).filter((p) => !fromFile.has(p.segment))];
+        const analysis = startAnalysis({
+            policies: readPolicies,
+            pilots,
+            settings: settings.engine,
+            asOf,
+            history
+        });
         const t0 = performance.now();
-        const streamed = await source.stream(sink, {
+        const streamed = await source.stream(analysis.sink, {
             asOf,
             settings: settings.engine,
             scoreField: settings.scoreField,
+            pilotFields: analysis.pilotFields,
             onProgress: o.onProgress
         });
         const t1 = performance.now();
-        const calibration = calibrator.finish();
-        // Governance after the engine: freeze, rejection margin and approved changes.
-        const governance = governSegments({
-            policies: readPolicies,
-            segments: calibration.segments,
-            history,
-            asOf,
-            settings: settings.engine
-        });
+        const { calibration, governance, pilots: pilotReports, pilotStamps } = analysis.finish();
         const t2 = performance.now();
         const e = settings.engine;
         const result: JobResult = {
@@ -195,7 +184,7 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
             },
             segments: calibration.segments,
             governance,
-            pilots: sink.reports(),
+            pilots: pilotReports,
             exclusions: calibration.exclusions,
             exclusionCounts: calibration.exclusionCounts,
             writes: { mode: 'none', summary: 'Nothing written yet.' },
@@ -203,10 +192,10 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
         };
         const t3 = performance.now();
         if (org) {
-            result.writes = await org.write(result, policies, {
+            result.writes = await org.write(result, readPolicies, {
                 dryRun: o.dryRun,
                 stamp: o.stamp,
-                pilotStamps: sink.stamps
+                pilotStamps
             });
         } else {
             const unknown = o.source === 'csv' && !fileSettings?.segments?.length;
@@ -239,7 +228,7 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
             for (const [rel, content] of Object.entries(
                 metadataFolder(
                     result.segments,
-                    offlineAdminValues(o.source, policies, settings, fileSettings),
+                    offlineAdminValues(o.source, readPolicies, settings, fileSettings),
                     result.generatedAt
                 )
             ))

@@ -6,7 +6,7 @@ import type { OrgSide } from '../job/run';
 import { resolveSettings } from '../config/settings';
 import { connectFromEnv, connectTargetOrg } from './connection';
 import { OrgSource, readOrgSettings, readPolicies } from '../sources/org';
-import { runRecord, stampLeads, writeRecommendations, writeRunRecords } from './writes';
+import { runRecordsFor, stampLeads, stampPilotGroups, writeRecommendations, writeRunRecords } from './writes';
 import { restQueryAll } from './bulk';
 import type { RunSnapshot } from 'c/calibrationGovernance';
 import type { SfConnection } from './connection';
@@ -67,6 +67,7 @@ export const orgSide: OrgSide = {
         const label = `org ${targetOrg ?? conn.instanceUrl}`;
         const pollIntervalMs = Number(process.env.SF_BULK_POLL_MS ?? 2000);
         const source = new OrgSource(conn, settings, policies, label, { pollIntervalMs });
+        source.pilots = read.pilots;
         return {
             source,
             settings,
@@ -76,29 +77,26 @@ export const orgSide: OrgSide = {
                 const changes = new Map(
                     [...gov.values()].filter((g) => g.change !== null).map((g) => [g.segment, g.change!])
                 );
-                const records = result.segments.map((s) =>
-                    runRecord(s, result, {
-                        Status__c: gov.get(s.name)?.status ?? null,
-                        Frozen_Until__c: gov.get(s.name)?.frozenUntil ?? null,
-                        Threshold_Change__c: changes.get(s.name)?.text ?? null
-                    })
-                );
+                const records = runRecordsFor(result);
                 const frozen = new Map(
                     [...changes.keys()].map((name) => [name, gov.get(name)!.frozenUntil!])
                 );
+                const pilotStamps = opts.pilotStamps ?? [];
                 if (opts.dryRun) {
                     return {
                         mode: 'none',
-                        summary: `Dry run: nothing written. A real run would update ${result.segments.length} MQL_Threshold__mdt record(s) (recommendation fields only), insert ${records.length} MQL_Calibration_Run__c record(s)${opts.stamp ? ` and stamp ${source.stamps.length} lead(s)` : ''}.`
+                        summary: `Dry run: nothing written. A real run would update ${result.segments.length} MQL_Threshold__mdt record(s) (recommendation fields only), insert ${records.length} MQL_Calibration_Run__c record(s)${opts.stamp ? ` and stamp ${source.stamps.length} lead(s)` : ''}${pilotStamps.length > 0 ? `, and set MQL_Pilot_Group__c on ${pilotStamps.length} lead(s)` : ''}.`
                     };
                 }
                 const md = await writeRecommendations(conn, result.segments, result.generatedAt, frozen);
                 const runs = await writeRunRecords(conn, records);
                 const stamped = opts.stamp ? await stampLeads(conn, source.stamps) : 0;
+                // Pilot groups are how a pilot routes: set whatever --no-stamp says, and only on leads with none yet.
+                const grouped = await stampPilotGroups(conn, pilotStamps);
                 return {
                     mode: 'org',
-                    summary: `${changes.size > 0 ? `Approved changes recorded: ${[...changes].map(([n, c]) => `${n} ${c.text}`).join(', ')}. ` : ''}Wrote recommendation fields on ${md.upserted.length} MQL_Threshold__mdt record(s) (${md.unchanged.length} unchanged), ${runs} MQL_Calibration_Run__c record(s), and stamped ${stamped} lead(s). The active thresholds were not changed.`,
-                    details: { metadata: md, runRecords: runs, stamped }
+                    summary: `${changes.size > 0 ? `Approved changes recorded: ${[...changes].map(([n, c]) => `${n} ${c.text}`).join(', ')}. ` : ''}Wrote recommendation fields on ${md.upserted.length} MQL_Threshold__mdt record(s) (${md.unchanged.length} unchanged), ${runs} MQL_Calibration_Run__c record(s), stamped ${stamped} lead(s)${grouped > 0 ? `, and set MQL_Pilot_Group__c on ${grouped} lead(s)` : ''}. The active thresholds were not changed.`,
+                    details: { metadata: md, runRecords: runs, stamped, pilotGroups: grouped }
                 };
             },
             async close() {

@@ -122,10 +122,28 @@ export async function writeRecommendations(
     return summary;
 }
 
+/**
+ * The MQL_Calibration_Run__c records of a run, one per segment, with what governance decided (status, freeze,
+ * an approved change) and, in Details_JSON__c, the segment's governance and pilots for the dashboard.
+ */
+export function runRecordsFor(
+    result: Pick<JobResult, 'asOf' | 'source' | 'generatedAt' | 'segments' | 'governance' | 'pilots'>
+): Record<string, unknown>[] {
+    return result.segments.map((s) => {
+        const g = result.governance?.find((x) => x.segment === s.name) ?? null;
+        return runRecord(s, result, {
+            Status__c: g?.status ?? null,
+            Frozen_Until__c: g?.frozenUntil ?? null,
+            Threshold_Change__c: g?.change?.text ?? null
+        });
+    });
+}
+
 /** The MQL_Calibration_Run__c record of one segment, as the dashboard reads it. */
 export function runRecord(
     s: SegmentResult,
-    result: Pick<JobResult, 'asOf' | 'source' | 'generatedAt'>,
+    result: Pick<JobResult, 'asOf' | 'source' | 'generatedAt'> &
+        Partial<Pick<JobResult, 'governance' | 'pilots'>>,
     extra: Record<string, unknown> = {}
 ): Record<string, unknown> {
     const active = s.scenarios.find((c) => c.label === 'Active');
@@ -155,7 +173,13 @@ export function runRecord(
         Fine_Bands_JSON__c: JSON.stringify(s.fineBands),
         Scenarios_JSON__c: JSON.stringify(s.scenarios),
         Triggers_JSON__c: JSON.stringify(s.triggers),
-        Details_JSON__c: JSON.stringify({ paths: s.paths, diagnostics: s.diagnostics, sample: s.sample }),
+        Details_JSON__c: JSON.stringify({
+            paths: s.paths,
+            diagnostics: s.diagnostics,
+            sample: s.sample,
+            governance: result.governance?.find((g) => g.segment === s.name) ?? null,
+            pilots: (result.pilots ?? []).filter((p) => p.config.segment === s.name)
+        }),
         ...extra
     };
 }
@@ -236,6 +260,26 @@ export async function stampLeads(conn: SfConnection, stamps: LeadStamp[]): Promi
         Score_At_Handoff__c: s.score,
         Handoff_Score_Source__c: s.source,
         ...(s.handoffDate ? { Handoff_Date__c: s.handoffDate } : {})
+    }));
+    const failures = await collections(conn, 'PATCH', records);
+    if (failures.length > 0)
+        throw new PartialWriteError(failures.map(({ fullName, message }) => ({ fullName, message })));
+    return records.length;
+}
+
+/**
+ * Sets MQL_Pilot_Group__c (Test / Control) on leads a running pilot put in a group and that do not carry that
+ * group yet. Only that field is sent. Returns the number of leads written.
+ */
+export async function stampPilotGroups(
+    conn: SfConnection,
+    stamps: { id: string; group: 'Test' | 'Control' }[]
+): Promise<number> {
+    if (stamps.length === 0) return 0;
+    const records = stamps.map((s) => ({
+        attributes: { type: 'Lead' },
+        Id: s.id,
+        MQL_Pilot_Group__c: s.group
     }));
     const failures = await collections(conn, 'PATCH', records);
     if (failures.length > 0)

@@ -126,7 +126,8 @@ export class CsvSource implements CalibrationSource {
         const ctx: MappingContext = {
             ...this.mapping,
             segmentRules: options.settings.segmentRules,
-            overridesBySegment: new Map(this.policies.map((p) => [p.name, p.overrides ?? []]))
+            overridesBySegment: new Map(this.policies.map((p) => [p.name, p.overrides ?? []])),
+            pilotFields: options.pilotFields ?? []
         };
         const timings: Record<string, number> = {};
         const summary: StreamSummary = {
@@ -144,6 +145,9 @@ export class CsvSource implements CalibrationSource {
         };
         // Every file's header first: a column missing from the last file should not wait for the first to be read.
         const leadFields = LEAD_FIELDS({ ...this.mapping, extra: ruleFields(ctx) });
+        // A pilot's partitioning column must be in the export: without it every lead would count as control.
+        for (const f of ctx.pilotFields ?? [])
+            if (!leadFields.required.includes(f)) leadFields.required.push(f);
         await checkCsvHeader(this.files.opportunities, OPPORTUNITY_FIELDS);
         await checkCsvHeader(this.files.leads, leadFields);
         if (this.files.leadHistory) await checkCsvHeader(this.files.leadHistory, HISTORY_FIELDS);

@@ -42,7 +42,8 @@ export class DemoSource implements CalibrationSource {
             gradeField: 'pi__grade__c',
             statuses: { open: [], handoff: [], accepted: [], rejected: [], qualified: [] },
             segmentRules: options.settings.segmentRules,
-            overridesBySegment: new Map(org.policies.map((p) => [p.name, p.overrides ?? []]))
+            overridesBySegment: new Map(org.policies.map((p) => [p.name, p.overrides ?? []])),
+            pilotFields: options.pilotFields ?? []
         };
         const overrideFields = [
             ...new Set(org.policies.flatMap((p) => (p.overrides ?? []).map((o) => o.field)))

@@ -43,6 +43,10 @@ import {
 } from '../salesforce/bulk';
 import type { SfConnection } from '../salesforce/connection';
 import { RowError, SettingsError, SalesforceApiError } from '../errors';
+import {
+    parsePilotConfig,
+    type PilotConfig
+} from '../../force-app/main/default/lwc/calibrationGovernance/calibrationGovernance';
 
 const THRESHOLD_FIELDS = [
     'DeveloperName',
@@ -55,7 +59,12 @@ const THRESHOLD_FIELDS = [
     'Override_2__c',
     'Segment_Rule__c',
     'Rule_Order__c',
-    'Capacity_MQLs_Per_Month__c'
+    'Capacity_MQLs_Per_Month__c',
+    'Pilot_Field__c',
+    'Pilot_Test_Values__c',
+    'Pilot_Threshold__c',
+    'Pilot_Start__c',
+    'Pilot_Min_Weeks__c'
 ];
 
 type MdtRow = Record<string, string | number | boolean | null>;
@@ -115,13 +124,14 @@ export async function readOrgSettings(conn: SfConnection): Promise<SettingsFile>
 /** Reads the MQL_Threshold__mdt records: one policy per segment, and the segment rules when records carry them. */
 export async function readPolicies(
     conn: SfConnection
-): Promise<{ policies: SegmentPolicy[]; rules: SegmentRule[] }> {
+): Promise<{ policies: SegmentPolicy[]; rules: SegmentRule[]; pilots: PilotConfig[] }> {
     const rows = await restQueryAll<MdtRow>(
         conn,
         `SELECT ${THRESHOLD_FIELDS.join(', ')} FROM MQL_Threshold__mdt`
     );
     const policies: SegmentPolicy[] = [];
     const rules: SegmentRule[] = [];
+    const pilots: PilotConfig[] = [];
     for (const r of rows) {
         const name = String(r.DeveloperName);
         const where = `MQL_Threshold__mdt.${name}`;
@@ -140,11 +150,23 @@ export async function readPolicies(
             const rule = str(r.Segment_Rule__c);
             if (rule)
                 rules.push({ segment: name, order: numOrNull(r.Rule_Order__c) ?? 99, ...parseRule(rule) });
+            // A pilot runs when Pilot_Field__c is filled; the other Pilot_* fields must then make sense.
+            if (str(r.Pilot_Field__c))
+                pilots.push(
+                    parsePilotConfig({
+                        segment: name,
+                        field: str(r.Pilot_Field__c),
+                        testValues: str(r.Pilot_Test_Values__c) ?? [],
+                        testThreshold: numOrNull(r.Pilot_Threshold__c),
+                        start: str(r.Pilot_Start__c),
+                        minWeeks: numOrNull(r.Pilot_Min_Weeks__c)
+                    })
+                );
         } catch (e) {
             throw new SettingsError(`${where}: ${(e as Error).message}`);
         }
     }
-    return { policies, rules };
+    return { policies, rules, pilots };
 }
 
 /** A lead the job will stamp: handed off, but without a snapshot of its score at handoff. */
@@ -171,8 +193,11 @@ export class OrgSource implements CalibrationSource {
         private readonly bulk: BulkOptions = {}
     ) {}
 
-    async loadPolicies(): Promise<{ policies: SegmentPolicy[] }> {
-        return { policies: this.policies };
+    /** Pilots configured in MQL_Threshold__mdt (set by the org side after readPolicies). */
+    pilots: PilotConfig[] = [];
+
+    async loadPolicies(): Promise<{ policies: SegmentPolicy[]; pilots: PilotConfig[] }> {
+        return { policies: this.policies, pilots: this.pilots };
     }
 
     async stream(sink: RecordSink, options: StreamOptions): Promise<StreamSummary> {
@@ -181,14 +206,15 @@ export class OrgSource implements CalibrationSource {
             gradeField: this.settings.gradeField,
             statuses: this.settings.statuses,
             segmentRules: options.settings.segmentRules,
-            overridesBySegment: new Map(this.policies.map((p) => [p.name, p.overrides ?? []]))
+            overridesBySegment: new Map(this.policies.map((p) => [p.name, p.overrides ?? []])),
+            pilotFields: options.pilotFields ?? []
         };
         const leadDescribe = await describeFields(this.conn, 'Lead');
         const extra = ruleFields(ctx);
         assertFieldsExist(leadDescribe, 'Lead', [
             { name: ctx.scoreField, setting: 'scoreField', types: NUMERIC_FIELD_TYPES },
             ...(ctx.gradeField ? [{ name: ctx.gradeField, setting: 'gradeField' }] : []),
-            ...extra.map((f) => ({ name: f, setting: 'segment or override rule field' }))
+            ...extra.map((f) => ({ name: f, setting: 'segment, override or pilot field' }))
         ]);
         const lf = LEAD_FIELDS({ ...ctx, extra });
         // The package's own Lead fields must be there: without them every lead would look never handed off.

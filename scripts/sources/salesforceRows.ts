@@ -29,6 +29,8 @@ export interface MappingContext {
     };
     segmentRules: SegmentRule[];
     overridesBySegment: Map<string, OverrideRule[]>;
+    /** Lead fields that partition a pilot (MQL_Threshold__mdt.Pilot_Field__c): kept in the lead's attributes. */
+    pilotFields?: string[];
 }
 
 /** Lead columns the job reads, the required ones first. */
@@ -101,10 +103,13 @@ function typed(v: string | null): string | number | boolean | null {
 }
 
 /** The fields segment and override rules read, which must be kept as lead attributes. */
-export function ruleFields(ctx: Pick<MappingContext, 'segmentRules' | 'overridesBySegment'>): string[] {
+export function ruleFields(
+    ctx: Pick<MappingContext, 'segmentRules' | 'overridesBySegment' | 'pilotFields'>
+): string[] {
     const fields = new Set<string>(['NumberOfEmployees', 'Existing_Customer__c', 'Outbound_Assisted__c']);
     for (const r of ctx.segmentRules) if (r.field) fields.add(r.field);
     for (const list of ctx.overridesBySegment.values()) for (const o of list) fields.add(o.field);
+    for (const f of ctx.pilotFields ?? []) if (f !== 'LeadSource') fields.add(f);
     return [...fields];
 }
 

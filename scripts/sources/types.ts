@@ -44,6 +44,8 @@ export interface StreamOptions {
     settings: CalibrationSettings;
     /** The score field's API name on Lead (default pi__score__c). */
     scoreField: string;
+    /** Lead fields that partition a running pilot: read with each lead and kept in its attributes. */
+    pilotFields?: string[];
     /** Called as work progresses; the job turns it into a progress bar on a TTY. */
     onProgress?: (step: string, done: number, total?: number) => void;
 }

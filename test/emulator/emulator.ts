@@ -56,6 +56,8 @@ const KNOWN_TYPES: Record<string, string> = {
     CloseDate: 'date',
     As_Of__c: 'date',
     Frozen_Until__c: 'date',
+    Pilot_Start__c: 'date',
+    Pilot_Min_Weeks__c: 'double',
     OldValue: 'anyType',
     NewValue: 'anyType'
 };

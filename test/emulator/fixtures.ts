@@ -3,6 +3,7 @@
  * org run and a --demo run can be compared record for record.
  */
 import { generateOrg, demoOrgSpec, type OrgSpec } from '../../scripts/synthetic/generator';
+import type { PilotConfig } from '../../force-app/main/default/lwc/calibrationGovernance/calibrationGovernance';
 import {
     historyToRow,
     leadToRow,
@@ -12,6 +13,8 @@ import {
     HISTORY_FIELDS
 } from '../../scripts/sources/salesforceRows';
 import type { EmulatedOrg, Row } from './emulator';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 
 export const SCORE_FIELD = 'pi__score__c';
 
@@ -44,28 +47,26 @@ const RUN_FIELDS = [
     'Details_JSON__c'
 ];
 
+/** MQL_Threshold__mdt's fields as the package defines them (force-app), so the emulator knows exactly those. */
 const THRESHOLD_FIELDS = [
     'Id',
     'DeveloperName',
     'MasterLabel',
-    'Active_Threshold__c',
-    'Recommendation_Status__c',
-    'Recommended_Threshold__c',
-    'Recommended_Low__c',
-    'Recommended_High__c',
-    'Recommendation_Reason__c',
-    'Rationale__c',
-    'Recommended_On__c',
-    'Sample_Size__c',
-    'Expected_MQLs_Per_Month__c',
-    'Expected_Rejection_Rate__c',
-    'Frozen_Until__c',
-    'Override_1__c',
-    'Override_2__c',
-    'Review_Conditions__c',
-    'Segment_Rule__c',
-    'Rule_Order__c',
-    'Capacity_MQLs_Per_Month__c'
+    ...readdirSync(
+        path.join(
+            __dirname,
+            '..',
+            '..',
+            'force-app',
+            'main',
+            'default',
+            'objects',
+            'MQL_Threshold__mdt',
+            'fields'
+        )
+    )
+        .map((f) => f.replace(/\.field-meta\.xml$/, ''))
+        .sort()
 ];
 
 const SETTING_FIELDS = [
@@ -94,6 +95,17 @@ const SETTING_FIELDS = [
 ];
 
 /** An emulated org holding a generated org (the demo by default), its thresholds and its settings record. */
+/** A pilot as an admin enters it in the segment's Pilot_* fields (all null when the segment runs none). */
+function pilotValues(p: PilotConfig | undefined): Record<string, string | null> {
+    return {
+        Pilot_Field__c: p?.field ?? null,
+        Pilot_Test_Values__c: p ? p.testValues.join(', ') : null,
+        Pilot_Threshold__c: p ? String(p.testThreshold) : null,
+        Pilot_Start__c: p?.start ?? null,
+        Pilot_Min_Weeks__c: p ? String(p.minWeeks) : null
+    };
+}
+
 export function emulatedOrgFrom(spec: OrgSpec = demoOrgSpec()): EmulatedOrg {
     const org = generateOrg(spec);
     const overrideFields = [...new Set(org.policies.flatMap((p) => (p.overrides ?? []).map((o) => o.field)))];
@@ -107,7 +119,9 @@ export function emulatedOrgFrom(spec: OrgSpec = demoOrgSpec()): EmulatedOrg {
                 Override_1__c: p.overrides?.[0]
                     ? `${p.overrides[0].name}: ${p.overrides[0].field} ${p.overrides[0].op} ${p.overrides[0].value}`
                     : null,
-                Review_Conditions__c: 'Quarterly, or when rejection rises 10 points in 90 days.'
+                Review_Conditions__c: 'Quarterly, or when rejection rises 10 points in 90 days.',
+                Frozen_Until__c: p.frozenUntil ?? null,
+                ...pilotValues(org.pilots.find((x) => x.segment === p.name))
             }
         });
     }

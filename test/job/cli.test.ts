@@ -122,6 +122,9 @@ test('the CSV exports of the demo (CRLF, quoted) give the same recommendations a
         ]);
     assert.deepEqual(pick(csv), pick(demoJson.result));
     assert.deepEqual(csv.read.scoreSources, demoJson.result.read.scoreSources);
+    // The pilot travels in settings.json and its LeadSource column: the same groups and comparison as --demo.
+    assert.equal(csv.pilots.length, 1);
+    assert.deepEqual(csv.pilots, demoJson.result.pilots);
 });
 
 /** Writes small CSV files for the bad-input cases. */

@@ -12,6 +12,7 @@ import { bulkQuery } from '../../scripts/salesforce/bulk';
 import type { SfConnection } from '../../scripts/salesforce/connection';
 import { writeRecommendations } from '../../scripts/salesforce/writes';
 import { PartialWriteError } from '../../scripts/errors';
+import { demoOrgSpec, generateOrg } from '../../scripts/synthetic/generator';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
@@ -33,6 +34,8 @@ function cli(
 
 let emu: Emulator;
 let demo: { code: number; stdout: string };
+let firstResult: any;
+const demoOrg = generateOrg(demoOrgSpec());
 const out = () => path.join(mkdtempSync(path.join(os.tmpdir(), 'lsc-')), 'out');
 const envFor = (e: Emulator) => ({
     SF_ACCESS_TOKEN: e.token,
@@ -51,6 +54,7 @@ test('an org run reads every lead through multi-page Bulk results and recommends
     const r = await cli(['--json', '--as-of', '2026-10-31', '--out', out()], envFor(emu));
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const res = JSON.parse(r.stdout).result;
+    firstResult = res;
     const expected = JSON.parse(demo.stdout).result;
     assert.equal(res.source.kind, 'org');
     assert.equal(res.read.leads, emu.org.sobjects.Lead.length);
@@ -90,13 +94,42 @@ test('the org run wrote only the recommendation fields, kept the active threshol
         .flatMap((w) => JSON.parse(w.body).records)
         .filter((r: any) => r.attributes.type === 'Lead');
     assert.ok(leadPatches.length > 0);
-    for (const p of leadPatches)
+    // Two kinds of lead write, each with its own fields and nothing else: the score stamp and the pilot group.
+    const scoreStamps = leadPatches.filter((p: any) => !('MQL_Pilot_Group__c' in p));
+    const groupStamps = leadPatches.filter((p: any) => 'MQL_Pilot_Group__c' in p);
+    assert.ok(scoreStamps.length > 0 && groupStamps.length > 0);
+    for (const p of scoreStamps)
         assert.deepEqual(Object.keys(p).sort(), [
             'Handoff_Score_Source__c',
             'Id',
             'Score_At_Handoff__c',
             'attributes'
         ]);
+    for (const p of groupStamps)
+        assert.deepEqual(Object.keys(p).sort(), ['Id', 'MQL_Pilot_Group__c', 'attributes']);
+});
+
+test("the demo's pilot (SMB_Inbound, LeadSource Webinar / Paid Search since 2026-09-26) puts exactly its leads in groups", () => {
+    const segmentOf = new Map(demoOrg.leads.map((l) => [l.id, l]));
+    const expected = new Map<string, string>();
+    for (const l of demoOrg.leads) {
+        const entered = l.handoffDate ?? l.createdDate;
+        if (l.segment !== 'SMB_Inbound' || !entered || entered.slice(0, 10) < '2026-09-26') continue;
+        expected.set(l.id, ['Webinar', 'Paid Search'].includes(l.leadSource ?? '') ? 'Test' : 'Control');
+    }
+    const stamped = new Map(
+        emu.org.sobjects.Lead.filter((r) => r.MQL_Pilot_Group__c).map((r) => [
+            String(r.Id),
+            r.MQL_Pilot_Group__c
+        ])
+    );
+    assert.ok(expected.size > 100, `pilot leads ${expected.size}`);
+    assert.deepEqual(stamped, expected);
+    assert.ok([...stamped.keys()].every((id) => segmentOf.get(id)?.segment === 'SMB_Inbound'));
+    const pilot = firstResult.pilots[0];
+    assert.equal(pilot.config.segment, 'SMB_Inbound');
+    assert.equal(pilot.test.mqls + pilot.control.mqls > 0, true);
+    assert.match(pilot.comparison.verdict, /^Not yet conclusive: 5 of 6 weeks run/);
 });
 
 test('rerunning is harmless: nothing re-stamped, one latest run per segment, thresholds unchanged', async () => {

@@ -3,7 +3,8 @@ import { graphql } from 'lightning/graphql';
 import isAdmin from '@salesforce/customPermission/MQL_Calibration_Admin';
 import { LATEST_RUNS_QUERY, LIVE_FIGURES_QUERY, RUN_HISTORY_QUERY, liveVariables, toHistory, toLiveFigures, toRuns } from 'c/calibrationQueries';
 import type { HistoryPoint, LiveFigures, SegmentRun } from 'c/calibrationQueries';
-import { pct } from 'c/calibrationFormat';
+import { governanceLines, pct } from 'c/calibrationFormat';
+import type { PilotReport } from 'c/calibrationGovernance';
 
 type GraphQLResult = { data?: unknown; errors?: unknown };
 
@@ -118,9 +119,24 @@ export default class CalibrationDashboard extends LightningElement {
                 handedOff: r.handedOff,
                 won: r.won,
                 triggers: r.triggers.length,
-                status: r.frozenUntil ? `Frozen until ${r.frozenUntil}` : (r.status ?? '')
+                status: r.frozenUntil ? `Frozen until ${r.frozenUntil}` : (r.status ?? ''),
+                pilot: r.pilots.length === 0 ? '' : r.pilots.every((p) => p.comparison.conclusive) ? 'Concluded' : 'Running'
             };
         });
+    }
+
+    /** What governance decided for the selected segment, in the report's words. */
+    get governance(): { key: string; text: string }[] {
+        const g = this.current?.governance;
+        return g ? governanceLines(g).map((text, i) => ({ key: String(i), text })) : [];
+    }
+
+    get hasGovernance(): boolean {
+        return this.governance.length > 0;
+    }
+
+    get pilots(): PilotReport[] {
+        return this.current?.pilots ?? [];
     }
 
     get triggers(): { key: string; code: string; message: string; cls: string }[] {

@@ -1,5 +1,6 @@
 /** Service module: how the dashboard writes rates, intervals and money, in one place. No template. */
 import type { Rate, Scenario } from 'c/calibrationEngine';
+import type { MetricComparison, PilotReport, SegmentGovernance } from 'c/calibrationGovernance';
 
 /** A 0-1 rate as a whole percentage, or an en dash when there is none. */
 export function pct(r: number | null | undefined): string {
@@ -28,4 +29,69 @@ export function formatScenario(s: Scenario): { threshold: number; mqls: number; 
         revenue: money(s.wonAmount),
         extrapolated: s.extrapolated
     };
+}
+
+/** A pilot metric's value in its own unit: a rate as a percentage, hours to one decimal, revenue as money. */
+export function metricValue(m: MetricComparison, v: number | null): string {
+    if (v === null) return 'n/a';
+    if (m.method === 'two-proportion z') return pct(v);
+    return m.metric.startsWith('Revenue') ? money(v) : `${v.toFixed(1)} h`;
+}
+
+/** A pilot metric's difference test − control with its 95% interval, in the metric's unit (rates in points). */
+export function metricDifference(m: MetricComparison): string {
+    if (m.difference === null) return 'n/a';
+    const f = (x: number) =>
+        m.method === 'two-proportion z'
+            ? `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)} pts`
+            : m.metric.startsWith('Revenue')
+              ? `${x >= 0 ? '+' : '−'}${money(Math.abs(x))}`
+              : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)} h`;
+    return m.ci ? `${f(m.difference)} (${f(m.ci[0])} to ${f(m.ci[1])})` : f(m.difference);
+}
+
+/** A p-value as printed: "< 0.001" below a thousandth, "n/a" without a test. */
+export function pValue(p: number | null): string {
+    return p === null ? 'n/a' : p < 0.001 ? '< 0.001' : p.toFixed(3);
+}
+
+/** A pilot in one line: "SMB_Inbound: LeadSource in Webinar, Paid Search at 60, since 2026-09-26". */
+export function pilotHeading(p: PilotReport): string {
+    const c = p.config;
+    return `${c.segment}: ${c.field} in ${c.testValues.join(', ')} at ${c.testThreshold}, since ${c.start}`;
+}
+
+/** The figures under a pilot's verdict: weeks run, MQLs per group, and the sample it needs. */
+export function pilotProgress(p: PilotReport): string {
+    const c = p.comparison;
+    const need = c.requiredPerGroup !== null ? `; ${c.requiredPerGroup.toLocaleString('en-US')} per group needed for 80% power` : '';
+    return `${c.weeksRun} of at least ${c.minWeeks} weeks run; ${p.test.mqls.toLocaleString('en-US')} test and ${p.control.mqls.toLocaleString('en-US')} control MQLs${need}.`;
+}
+
+/** A pilot's comparison as table rows: metric, test (n), control (n), difference (CI), p, test used. */
+export function pilotRows(p: PilotReport): string[][] {
+    return p.comparison.metrics.map((m) => [
+        m.metric,
+        `${metricValue(m, m.test)} (n ${m.testN})`,
+        `${metricValue(m, m.control)} (n ${m.controlN})`,
+        metricDifference(m),
+        pValue(m.pValue),
+        m.method
+    ]);
+}
+
+/** The headings of `pilotRows`. */
+export const PILOT_COLUMNS = ['Metric', 'Test', 'Control', 'Difference (95% CI)', 'p', 'Test used'];
+
+/** One segment's governance this run, in sentences (report and page). */
+export function governanceLines(g: SegmentGovernance): string[] {
+    const lines: string[] = [];
+    if (g.history === 'none') lines.push('No run history in this source, so approved changes cannot be detected here.');
+    if (g.change) lines.push(`Approved change recorded: ${g.change.text} (detected ${g.change.detectedOn}). ${g.change.rationale}`);
+    if (g.frozenUntil) lines.push(`Frozen until ${g.frozenUntil}: no new proposal unless a review trigger fires.`);
+    if (g.frozenUntil && g.reviewTriggers.length > 0 && g.propose)
+        lines.push(`Freeze lifted by review trigger${g.reviewTriggers.length > 1 ? 's' : ''} ${g.reviewTriggers.join(', ')}.`);
+    if (g.reason === 'rejected-unchanged') lines.push('The last proposal was rejected and the evidence has not moved by the margin: not proposed again.');
+    lines.push(`Status: ${g.status ?? 'none'}${g.propose ? ' (new proposal, waiting for an admin)' : ''}.`);
+    return lines;
 }

@@ -51,6 +51,20 @@ export interface ThresholdChange {
     text: string;
 }
 
+/** One segment's governance as a run reports it (the job's result, Details_JSON__c, the report, the page). */
+export interface SegmentGovernance {
+    segment: string;
+    /** 'org': judged against the org's run history; 'none': a run with no history (CSV exports, the demo). */
+    history: 'org' | 'none';
+    change: ThresholdChange | null;
+    frozenUntil: string | null;
+    propose: boolean;
+    reason: string;
+    status: string | null;
+    /** Codes of the review triggers that fired (they lift a freeze). */
+    reviewTriggers: string[];
+}
+
 /** What governance decided for one segment in one run. */
 export interface GovernanceDecision {
     segment: string;

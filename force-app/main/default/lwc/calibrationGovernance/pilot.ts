@@ -423,6 +423,14 @@ export interface PilotComparison {
     verdict: string;
 }
 
+/** One pilot as a run reports it: its configuration, both groups' counts and the comparison. */
+export interface PilotReport {
+    config: PilotConfig;
+    test: GroupStats;
+    control: GroupStats;
+    comparison: PilotComparison;
+}
+
 /** The default minimum effect on MQL→SQL a pilot is sized for when the observed one is smaller: 5 points. */
 export const DEFAULT_MIN_EFFECT = 0.05;
 

@@ -5,6 +5,7 @@
  */
 import { gql } from 'lightning/graphql';
 import type { Band, FineBand, Recommendation, Scenario, Trigger, PathSummary } from 'c/calibrationEngine';
+import type { PilotReport, SegmentGovernance } from 'c/calibrationGovernance';
 
 /** The latest calibration run of every segment. */
 export const LATEST_RUNS_QUERY = gql`
@@ -136,6 +137,10 @@ export interface SegmentRun {
     triggers: Trigger[];
     paths: PathSummary[];
     diagnostics: Record<string, unknown>;
+    /** What governance decided this run (Details_JSON__c.governance); null on records written before it. */
+    governance: SegmentGovernance | null;
+    /** The segment's threshold pilots (Details_JSON__c.pilots). */
+    pilots: PilotReport[];
 }
 
 export interface LiveFigures {
@@ -169,7 +174,7 @@ function parse<T>(node: Node, name: string, fallback: T): T {
 export function toRuns(data: unknown): SegmentRun[] {
     const edges = ((data as { uiapi?: { query?: { MQL_Calibration_Run__c?: { edges?: { node: Node }[] } } } })?.uiapi?.query?.MQL_Calibration_Run__c?.edges ?? []) as { node: Node }[];
     return edges.map(({ node }) => {
-        const details = parse<{ paths?: PathSummary[]; diagnostics?: Record<string, unknown> }>(node, 'Details_JSON__c', {});
+        const details = parse<{ paths?: PathSummary[]; diagnostics?: Record<string, unknown>; governance?: SegmentGovernance | null; pilots?: PilotReport[] }>(node, 'Details_JSON__c', {});
         return {
             id: node.Id,
             segment: v<string>(node, 'Segment__c') ?? '(unnamed)',
@@ -187,7 +192,9 @@ export function toRuns(data: unknown): SegmentRun[] {
             scenarios: parse<Scenario[]>(node, 'Scenarios_JSON__c', []),
             triggers: parse<Trigger[]>(node, 'Triggers_JSON__c', []),
             paths: details.paths ?? [],
-            diagnostics: details.diagnostics ?? {}
+            diagnostics: details.diagnostics ?? {},
+            governance: details.governance ?? null,
+            pilots: Array.isArray(details.pilots) ? details.pilots : []
         };
     });
 }

@@ -136,6 +136,37 @@ describe('c-calibration-dashboard', () => {
         ]);
     });
 
+    it('shows the demo governance: pending proposals, a frozen segment and a running pilot', async () => {
+        const el = mount();
+        await flush();
+        adapter.emit(latestRuns, toRuns);
+        await flush();
+        const cells = (seg: string) => {
+            const row = $$(el, 'table.overview tbody tr').find((r: any) => r.querySelector('th').textContent === seg);
+            return [...row.children].map((c: any) => c.textContent);
+        };
+        // Columns: segment, active, recommendation, status, handed off, won, triggers, pilot.
+        expect(cells('SMB Inbound')[3]).toBe('Pending review');
+        expect(cells('SMB Inbound')[7]).toBe('Running');
+        expect(cells('Expansion')[3]).toBe('Frozen until 2027-01-15');
+        expect(cells('Expansion')[7]).toBe('');
+        const picker = $(el, 'select.segment-picker');
+        picker.value = 'Expansion';
+        picker.dispatchEvent(new CustomEvent('change'));
+        await flush();
+        expect($(el, 'ul.governance').textContent).toContain('Frozen until 2027-01-15: no new proposal unless a review trigger fires.');
+        expect($(el, 'c-pilot-comparison').pilots).toEqual([]);
+        picker.value = 'SMB_Inbound';
+        picker.dispatchEvent(new CustomEvent('change'));
+        await flush();
+        expect($(el, 'ul.governance').textContent).toContain('Status: Pending review (new proposal, waiting for an admin).');
+        const pilots = $(el, 'c-pilot-comparison').pilots;
+        expect(pilots).toHaveLength(1);
+        expect(pilots[0].config).toMatchObject({ segment: 'SMB_Inbound', field: 'LeadSource', testThreshold: 60 });
+        expect(pilots[0].comparison.verdict).toMatch(/^Not yet conclusive: 5 of 6 weeks run/);
+        await expect(el).toBeAccessible();
+    });
+
     describe('empty and error states', () => {
         it('says there is no calibration yet and how to run one', async () => {
             const el = mount();

@@ -1,0 +1,137 @@
+// Pilots through the job as RevOps run it: the demo's running pilot in the reports, and each way a pilot can be
+// configured wrong ending in one line that names where, with nothing written.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmulator } from '../emulator/emulator';
+import { emulatedOrgFrom } from '../emulator/fixtures';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
+
+function run(
+    script: string,
+    args: string[],
+    env: Record<string, string> = {}
+): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        execFile(
+            process.execPath,
+            ['--import', 'tsx', path.join(ROOT, 'scripts', script), ...args],
+            {
+                cwd: ROOT,
+                env: { ...process.env, SF_ACCESS_TOKEN: '', SF_INSTANCE_URL: '', ...env },
+                maxBuffer: 64 << 20
+            },
+            (err, stdout, stderr) =>
+                resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
+        );
+    });
+}
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'lsc-pilot-'));
+
+let exportDir: string;
+before(async () => {
+    exportDir = tmp();
+    const e = await run('demo-export.ts', ['--out', exportDir]);
+    assert.equal(e.code, 0, e.stderr);
+});
+
+test('the demo report shows a pending proposal, a frozen segment and the running pilot', async () => {
+    const out = path.join(tmp(), 'out');
+    const r = await run('calibrate.ts', ['--demo', '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const md = readFileSync(path.join(out, 'report.md'), 'utf8');
+    const section = (name: string) =>
+        md.slice(md.indexOf(`## ${name}`), md.indexOf('\n## ', md.indexOf(`## ${name}`) + 3));
+    assert.match(section('SMB_Inbound'), /Status: Pending review \(new proposal, waiting for an admin\)\./);
+    assert.match(
+        section('Expansion'),
+        /Frozen until 2027-01-15: no new proposal unless a review trigger fires\./
+    );
+    const pilots = section('Pilots');
+    assert.match(pilots, /### SMB_Inbound: LeadSource in Webinar, Paid Search at 60, since 2026-09-26/);
+    assert.match(pilots, /\*\*Not yet conclusive: 5 of 6 weeks run/);
+    for (const metric of [
+        'MQL→SQL',
+        'Acceptance',
+        'Opportunity rate at 30 days',
+        'Opportunity rate at 60 days',
+        'Hours to first contact',
+        'Revenue at 90 days per MQL'
+    ])
+        assert.match(pilots, new RegExp(`^\\| ${metric} \\|`, 'm'), metric);
+    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    assert.match(
+        html,
+        /<h2>Pilots<\/h2><h3>SMB_Inbound: LeadSource in Webinar, Paid Search at 60, since 2026-09-26<\/h3>/
+    );
+    // The figures are the job's: the counts in the report are those of result.json.
+    const res = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')).result;
+    const p = res.pilots[0];
+    assert.match(pilots, new RegExp(`${p.test.mqls} test and ${p.control.mqls} control MQLs`));
+});
+
+test('a CSV export without the pilot field ends in one line naming the file and the column', async () => {
+    const cfg = JSON.parse(readFileSync(path.join(exportDir, 'settings.json'), 'utf8'));
+    cfg.pilots = [{ ...cfg.pilots[0], field: 'Region__c', testValues: ['EMEA'] }];
+    const file = path.join(tmp(), 'settings.json');
+    writeFileSync(file, JSON.stringify(cfg));
+    const out = path.join(tmp(), 'out');
+    const r = await run('calibrate.ts', [
+        '--leads',
+        path.join(exportDir, 'Lead.csv'),
+        '--opportunities',
+        path.join(exportDir, 'Opportunity.csv'),
+        '--config',
+        file,
+        '--out',
+        out
+    ]);
+    assert.equal(r.code, 1);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /Lead\.csv/);
+    assert.match(lines[0], /Region__c/);
+    assert.equal(existsSync(out), false, 'nothing written');
+});
+
+test('a pilot shorter than six weeks in the settings file is refused, naming the key', async () => {
+    const cfg = JSON.parse(readFileSync(path.join(exportDir, 'settings.json'), 'utf8'));
+    cfg.pilots[0].minWeeks = 4;
+    const file = path.join(tmp(), 'settings.json');
+    writeFileSync(file, JSON.stringify(cfg));
+    const r = await run('calibrate.ts', ['--demo', '--config', file, '--out', path.join(tmp(), 'out')]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /settings\.json: pilots\[0\]\.minWeeks: /);
+    assert.match(r.stderr, /at least 6 weeks/);
+});
+
+test('an org pilot configured wrong in MQL_Threshold__mdt is named in one line, and nothing is written', async () => {
+    const org = emulatedOrgFrom();
+    org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Pilot_Min_Weeks__c = '4';
+    const e = await startEmulator(org, { bulkPageSize: 5000 });
+    try {
+        const out = path.join(tmp(), 'out');
+        const r = await run('calibrate.ts', ['--out', out], {
+            SF_ACCESS_TOKEN: e.token,
+            SF_INSTANCE_URL: e.url,
+            SF_BULK_POLL_MS: '10'
+        });
+        assert.equal(r.code, 1, r.stdout);
+        const lines = r.stderr.trim().split('\n');
+        assert.equal(lines.length, 1, r.stderr);
+        assert.match(
+            lines[0],
+            /MQL_Threshold__mdt\.SMB_Inbound: pilot for SMB_Inbound: "minWeeks" must be a whole number of at least 6/
+        );
+        assert.deepEqual(e.writes, []);
+        assert.equal(existsSync(out), false);
+    } finally {
+        await e.close();
+    }
+});
