@@ -33,6 +33,14 @@ import {
     validateOverrides
 } from './method';
 
+// Hot-path imports bound once at load. Loaders that compile modules to CommonJS (tsx, which runs the nightly job)
+// turn every use of an imported binding into a property getter; at a million leads those getters were the
+// engine's largest single cost.
+const parseMs = toMs;
+const DAY = DAY_MS;
+const segmentOf = assignSegment;
+
+
 /** Receives opportunities, then leads, and returns the method's result for every segment. */
 export interface Calibrator {
     /** Opportunities must be added before the leads that point at them (lead.opportunityId or opp.leadId). */
@@ -165,12 +173,14 @@ interface OppStore {
 export function createCalibrator(input: { policies: SegmentPolicy[]; settings: CalibrationSettings; asOf: string }): Calibrator {
     const { policies, settings, asOf } = input;
     for (const p of policies) validateOverrides(p.overrides, p.name);
-    const asOfMs = toMs(asOf.length === 10 ? `${asOf}T23:59:59Z` : asOf);
-    const lookbackStart = asOfMs - settings.lookbackMonths * 30.4375 * DAY_MS;
-    const windowStart = asOfMs - settings.scenarioWindowDays * DAY_MS;
+    const asOfMs = parseMs(asOf.length === 10 ? `${asOf}T23:59:59Z` : asOf);
+    const lookbackStart = asOfMs - settings.lookbackMonths * 30.4375 * DAY;
+    const windowStart = asOfMs - settings.scenarioWindowDays * DAY;
     const maxScore = settings.maxScore ?? 10000;
-    const policyByName = new Map(policies.map((p) => [p.name, p]));
-    const segments = new Map<string, SegmentAccumulator>(policies.map((p) => [p.name, new SegmentAccumulator()]));
+    // One lookup per lead gives both the segment's accumulator and its policy.
+    const segments = new Map<string, { acc: SegmentAccumulator; policy: SegmentPolicy }>(
+        policies.map((p) => [p.name, { acc: new SegmentAccumulator(), policy: p }])
+    );
     const exclusions: Exclusion[] = [];
     const exclusionCounts: Record<string, number> = {};
     const seenLeads = new IdHashSet();
@@ -210,16 +220,17 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
         if (o.leadId) opps.byLead.setIfAbsent(o.leadId, i);
         opps.amount.push(amount);
         opps.won[i] = o.isWon ? 1 : 0;
-        opps.closeMs.push(toMs(o.closeDate ?? null));
+        opps.closeMs.push(parseMs(o.closeDate ?? null));
     }
 
     function addLead(l: LeadRecord): void {
         if (!l || !l.id) return exclude('lead', null, 'lead without an id');
         if (!seenLeads.add(l.id)) return exclude('lead', l.id, 'duplicate lead id');
-        const segment = assignSegment(l, settings.segmentRules);
+        const segment = segmentOf(l, settings.segmentRules);
         if (!segment) return exclude('lead', l.id, 'no segment rule matches');
-        const acc = segments.get(segment);
-        if (!acc) return exclude('lead', l.id, `unknown segment ${segment}`);
+        const seg = segments.get(segment);
+        if (!seg) return exclude('lead', l.id, `unknown segment ${segment}`);
+        const acc = seg.acc;
         // The opportunity link is resolved for every lead so that opportunities of unhanded leads are not orphans.
         let oppIdx = -1;
         if (l.opportunityId) {
@@ -227,12 +238,12 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
             if (oppIdx < 0) exclusionCounts['lead points at an unknown opportunity (kept, amount unknown)'] =
                 (exclusionCounts['lead points at an unknown opportunity (kept, amount unknown)'] ?? 0) + 1;
         } else {
-            oppIdx = opps.byLead.get(l.id);
+            oppIdx = opps.byLead.getHashed(); // seenLeads.add hashed l.id just above
         }
         if (oppIdx >= 0) opps.used[oppIdx] = 1;
         acc.leads++;
         if (!l.handoffDate) return;
-        const handoffMs = toMs(l.handoffDate);
+        const handoffMs = parseMs(l.handoffDate);
         if (!Number.isFinite(handoffMs)) return exclude('lead', l.id, 'handoff date is not a date');
         if (handoffMs > asOfMs) return exclude('lead', l.id, 'handed off after the analysis date');
         if (handoffMs < lookbackStart) {
@@ -256,7 +267,7 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
         const won = oppIdx >= 0 && opps.won[oppIdx] === 1;
         const amount = oppIdx >= 0 ? opps.amount[oppIdx] : 0;
         const recent = handoffMs >= windowStart;
-        const firstTouchMs = toMs(l.firstTouchDate ?? null);
+        const firstTouchMs = parseMs(l.firstTouchDate ?? null);
         const neverWorked = !Number.isFinite(firstTouchMs) && asOfMs - handoffMs > settings.slaHours * 3_600_000 && !l.rejected && !l.accepted;
 
         acc.handedOff[s]++;
@@ -295,8 +306,7 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
         }
         if (l.scoreSource) acc.scoreSources[l.scoreSource]++;
 
-        const policy = policyByName.get(segment)!;
-        const active = policy.activeThreshold;
+        const active = seg.policy.activeThreshold;
         const op = l.overridePaths;
         const pathName = op && op.length > 0 && (active === null || score < active) ? op[0] : 'Scored';
         bump(acc.paths, pathName, l.qualified, won);
@@ -310,8 +320,10 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
             if (!m) acc.reasonsByBand.set(bandFrom, (m = new Map()));
             m.set(reason, (m.get(reason) ?? 0) + 1);
         }
-        if (l.qualified && l.qualifiedDate) {
-            const d = Math.round((toMs(l.qualifiedDate) - handoffMs) / DAY_MS);
+        // The qualified date is parsed once: days to SQL here, the 30-day SQL window below.
+        const qualifiedMs = l.qualified && l.qualifiedDate ? parseMs(l.qualifiedDate) : NaN;
+        if (qualifiedMs === qualifiedMs) {
+            const d = Math.round((qualifiedMs - handoffMs) / DAY);
             if (d >= 0) acc.daysToSql[Math.min(d, MAX_DAYS)]++;
         }
         if (Number.isFinite(firstTouchMs)) {
@@ -325,11 +337,11 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
         if (!cohort) acc.cohorts.set(month, (cohort = { handedOff: 0, won90: 0, won180: 0 }));
         cohort.handedOff++;
         if (won && oppIdx >= 0) {
-            const days = (opps.closeMs[oppIdx] - handoffMs) / DAY_MS;
+            const days = (opps.closeMs[oppIdx] - handoffMs) / DAY;
             if (days <= 90) cohort.won90++;
             if (days <= 180) cohort.won180++;
         }
-        const age = (asOfMs - handoffMs) / DAY_MS;
+        const age = (asOfMs - handoffMs) / DAY;
         if (!l.accepted && !l.rejected) {
             // undecided leads count in neither rejection window
         } else if (age <= 90) {
@@ -342,7 +354,7 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
         // MQL→SQL month over month, on cohorts old enough to have matured: SQL within 30 days of handoff, for
         // leads handed off 30-60 days ago against those handed off 60-90 days ago.
         if (age > 30 && age <= 90) {
-            const sqlIn30 = l.qualified && !!l.qualifiedDate && toMs(l.qualifiedDate) - handoffMs <= 30 * DAY_MS;
+            const sqlIn30 = qualifiedMs - handoffMs <= 30 * DAY; // false when NaN (not qualified, or no date)
             if (age <= 60) {
                 acc.win.h30++;
                 if (sqlIn30) acc.win.q30++;
@@ -357,7 +369,7 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
         if (grade === 65 /* A */ && !l.lastActivityDate && (l.currentScore ?? 0) === 0) acc.nurture++;
         const decay = settings.decay;
         if (active !== null && decay && typeof l.currentScore === 'number' && l.currentScore >= active && l.lastActivityDate) {
-            const idle = Math.floor((asOfMs - toMs(l.lastActivityDate)) / DAY_MS);
+            const idle = Math.floor((asOfMs - parseMs(l.lastActivityDate)) / DAY);
             if (idle >= decay.days && l.currentScore - decay.points * Math.floor(idle / decay.days) < active) acc.decayDrops++;
         }
     }
@@ -367,7 +379,7 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
             if (!opps.used[i]) exclude('opportunity', opps.ids[i], 'opportunity with no lead');
         }
         const results: SegmentResult[] = policies.map((p) =>
-            analyseSegment(p, segments.get(p.name)!, settings, asOf)
+            analyseSegment(p, segments.get(p.name)!.acc, settings, asOf)
         );
         return { asOf, segments: results, exclusions, exclusionCounts };
     }
@@ -556,10 +568,10 @@ function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, settings
 const monthCache = new Map<number, string>();
 /** 'YYYY-MM' of an epoch time, cached per day (the toISOString call is costly a million times over). */
 function monthOf(ms: number): string {
-    const day = Math.floor(ms / DAY_MS);
+    const day = Math.floor(ms / DAY);
     let m = monthCache.get(day);
     if (m === undefined) {
-        m = new Date(day * DAY_MS).toISOString().slice(0, 7);
+        m = new Date(day * DAY).toISOString().slice(0, 7);
         if (monthCache.size < 100_000) monthCache.set(day, m);
     }
     return m;
@@ -696,12 +708,12 @@ function detectTriggers(x: { policy: SegmentPolicy; acc: SegmentAccumulator; fin
 function diagnosticsFor(acc: SegmentAccumulator, bands: Band[], settings: CalibrationSettings, asOf: string, fine: FineBand[], active: number | null): Record<string, unknown> {
     const sqlRate = acc.total.handedOff > 0 ? acc.total.qualified / acc.total.handedOff : null;
     const decided = acc.total.accepted + acc.total.rejected;
-    const asOfMs = toMs(asOf);
+    const asOfMs = parseMs(asOf);
     const cohorts = [...acc.cohorts.entries()]
         .sort((a, b) => a[0].localeCompare(b[0]))
         .map(([month, c]) => {
-            const start = toMs(`${month}-01`);
-            const age = (asOfMs - start) / DAY_MS;
+            const start = parseMs(`${month}-01`);
+            const age = (asOfMs - start) / DAY;
             return {
                 month,
                 handedOff: c.handedOff,

@@ -127,8 +127,17 @@ function utcZone(s: string, i: number): boolean {
     if (rest === 1) return s.charCodeAt(i) === 90;
     const sign = s.charCodeAt(i);
     if (sign !== 43 && sign !== 45) return false;
-    if (rest === 5) return s.endsWith('0000');
-    return rest === 6 && s.endsWith('00:00');
+    // Character codes only: no closure or substring per call (this runs for every date-time of every lead).
+    if (rest === 5)
+        return s.charCodeAt(i + 1) === 48 && s.charCodeAt(i + 2) === 48 && s.charCodeAt(i + 3) === 48 && s.charCodeAt(i + 4) === 48;
+    return (
+        rest === 6 &&
+        s.charCodeAt(i + 1) === 48 &&
+        s.charCodeAt(i + 2) === 48 &&
+        s.charCodeAt(i + 3) === 58 &&
+        s.charCodeAt(i + 4) === 48 &&
+        s.charCodeAt(i + 5) === 48
+    );
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil): pure arithmetic. */
@@ -193,6 +202,11 @@ export class IdHashMap {
     /** The value of `id`, or -1. */
     get(id: string): number {
         idHashes(id);
+        return this.getHashed();
+    }
+
+    /** The value of the id last hashed (by `get`, `setIfAbsent` or an IdHashSet's `add`), or -1: one hash, two maps. */
+    getHashed(): number {
         const h1 = H1;
         const h2 = H2;
         const s = this.slots;
