@@ -87,7 +87,8 @@ class SegmentAccumulator {
     hoursToTouch: Int32Array = new Int32Array(MAX_HOURS + 1);
     touched = 0;
     overSla = 0;
-    cohorts = new Map<string, { handedOff: number; won90: number; won180: number }>();
+    /** Handoff cohorts by month index (year × 12 + month − 1): a number key, since this is looked up per lead. */
+    cohorts = new Map<number, { handedOff: number; won90: number; won180: number }>();
     /** Decided and rejected in the last 90 days and the 90 before; qualified/handed off in the last 30 and the 30 before. */
     win = { rej90: 0, dec90: 0, rejPrev: 0, decPrev: 0, q30: 0, h30: 0, qPrev: 0, hPrev: 0 };
     reviewFlagged = 0;
@@ -202,10 +203,11 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
 
     function addOpportunity(o: OpportunityRecord): void {
         if (!o || !o.id) return exclude('opportunity', null, 'opportunity without an id');
-        if (opps.index.get(o.id) >= 0) return exclude('opportunity', o.id, 'duplicate opportunity id');
         const amount = o.amount === null || o.amount === undefined ? 0 : Number(o.amount);
         if (!Number.isFinite(amount) || amount < 0) return exclude('opportunity', o.id, 'opportunity amount is not a non-negative number');
         const i = opps.ids.length;
+        // One hash: the insert itself says whether the id was there (an excluded amount never entered the index).
+        if (!opps.index.setIfAbsent(o.id, i)) return exclude('opportunity', o.id, 'duplicate opportunity id');
         if (i >= oppCap) {
             oppCap *= 2;
             const w = new Uint8Array(oppCap);
@@ -216,7 +218,6 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
             opps.used = u;
         }
         opps.ids.push(o.id);
-        opps.index.setIfAbsent(o.id, i);
         if (o.leadId) opps.byLead.setIfAbsent(o.leadId, i);
         opps.amount.push(amount);
         opps.won[i] = o.isWon ? 1 : 0;
@@ -565,16 +566,26 @@ function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, settings
     };
 }
 
-const monthCache = new Map<number, string>();
-/** 'YYYY-MM' of an epoch time, cached per day (the toISOString call is costly a million times over). */
-function monthOf(ms: number): string {
-    const day = Math.floor(ms / DAY);
-    let m = monthCache.get(day);
-    if (m === undefined) {
-        m = new Date(day * DAY).toISOString().slice(0, 7);
-        if (monthCache.size < 100_000) monthCache.set(day, m);
-    }
-    return m;
+/**
+ * Month index (year × 12 + month − 1) of an epoch time in UTC, by arithmetic on the day number (Howard Hinnant's
+ * civil_from_days): no Date object and no lookup per lead.
+ */
+function monthOf(ms: number): number {
+    const z = Math.floor(ms / DAY) + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const m = mp < 10 ? mp + 3 : mp - 9;
+    const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    return y * 12 + m - 1;
+}
+
+/** 'YYYY-MM' of a month index from `monthOf`. */
+function monthLabel(index: number): string {
+    const m = (index % 12) + 1;
+    return `${Math.floor(index / 12)}-${m < 10 ? '0' : ''}${m}`;
 }
 
 /** Orders by a count, largest first, then by name, so that results never depend on the order of the input. */
@@ -710,8 +721,9 @@ function diagnosticsFor(acc: SegmentAccumulator, bands: Band[], settings: Calibr
     const decided = acc.total.accepted + acc.total.rejected;
     const asOfMs = parseMs(asOf);
     const cohorts = [...acc.cohorts.entries()]
-        .sort((a, b) => a[0].localeCompare(b[0]))
-        .map(([month, c]) => {
+        .sort((a, b) => a[0] - b[0])
+        .map(([index, c]) => {
+            const month = monthLabel(index);
             const start = parseMs(`${month}-01`);
             const age = (asOfMs - start) / DAY;
             return {
