@@ -1,10 +1,9 @@
 /**
  * Reading an org in bulk: Bulk API 2.0 query jobs paged by `Sforce-Locator` by hand (jsforce's bulk2.query fails on
- * multi-page results, jsforce#1546), each page streamed through csv-parse so memory stays flat; REST queries for
+ * multi-page results, jsforce#1546), each page streamed through the CSV record reader so memory stays flat; REST queries for
  * small results; field names checked against describe before they enter SOQL.
  */
-import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvRecordSplitter, type CsvRecord } from '../sources/csvRecords';
 import type { SfConnection } from './connection';
 import { SalesforceApiError, SettingsError } from '../errors';
 
@@ -61,13 +60,36 @@ export async function* bulkQuery(
                     const header = res.headers.get('sforce-locator');
                     next = header && header !== 'null' ? header : null;
                     let i = 0;
-                    const body = Readable.fromWeb(res.body as never);
-                    const parser = parse({ columns: true, bom: true, skip_empty_lines: true });
-                    // pipe() does not forward a dropped connection to the parser: do it, so the loop below throws.
-                    body.on('error', (err) => parser.destroy(err));
-                    body.pipe(parser);
-                    for await (const row of parser as AsyncIterable<Record<string, string>>) {
-                        if (i++ < yielded) continue;
+                    // The same record reader as the CSV source (about ten times csv-parse's speed); the first
+                    // record of every page is its header.
+                    const splitter = new CsvRecordSplitter();
+                    const decoder = new TextDecoder();
+                    let columns: string[] | null = null;
+                    const rows = function* (records: CsvRecord[]): Generator<Record<string, string>> {
+                        for (const r of records) {
+                            if (!columns) {
+                                columns = r.fields;
+                                continue;
+                            }
+                            if (r.fields.length !== columns.length)
+                                throw new Error(
+                                    `results line ${r.line} has ${r.fields.length} fields, the header ${columns.length}`
+                                );
+                            if (i++ < yielded) continue;
+                            const row: Record<string, string> = {};
+                            for (let k = 0; k < columns.length; k++) row[columns[k]] = r.fields[k];
+                            yield row;
+                        }
+                    };
+                    // A dropped connection ends this loop with an error: the page is fetched again below.
+                    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+                        for (const row of rows(splitter.push(decoder.decode(chunk, { stream: true })))) {
+                            yielded++;
+                            yield row;
+                        }
+                    }
+                    const tail = decoder.decode();
+                    for (const row of rows([...(tail ? splitter.push(tail) : []), ...splitter.end()])) {
                         yielded++;
                         yield row;
                     }

@@ -358,12 +358,31 @@ export class ScoreResolver {
 
     /** Keeps a lead until the history has been read. */
     wait(lead: LeadRecord): void {
-        // Held until the history is read, so keep only what the engine reads: once the segment is known the rule
-        // attributes are not needed, and the creation date never is.
-        this.held.set(lead.id, {
+        // Held until the history is read, in strings of their own (attributes stay: the pilots read their field there):
+        // a field cut from a results page would keep the whole page's text alive for as long as the lead waits.
+        const own = (v: string | null | undefined) => (v ? ownString(v) : (v ?? null));
+        const attributes = lead.attributes
+            ? Object.fromEntries(
+                  Object.entries(lead.attributes).map(([k, v]) => [
+                      k,
+                      typeof v === 'string' ? ownString(v) : v
+                  ])
+              )
+            : undefined;
+        this.held.set(ownString(lead.id), {
             ...lead,
-            createdDate: null,
-            attributes: lead.segment ? undefined : lead.attributes
+            id: ownString(lead.id),
+            segment: own(lead.segment),
+            handoffDate: own(lead.handoffDate),
+            createdDate: null, // never read once the lead is handed off
+            rejectionReason: own(lead.rejectionReason),
+            qualifiedDate: own(lead.qualifiedDate),
+            opportunityId: own(lead.opportunityId),
+            firstTouchDate: own(lead.firstTouchDate),
+            lastActivityDate: own(lead.lastActivityDate),
+            leadSource: own(lead.leadSource),
+            grade: own(lead.grade),
+            attributes
         });
         this.scores.expect(lead);
     }
