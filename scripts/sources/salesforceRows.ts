@@ -4,6 +4,7 @@
  * through here, so the demo exercises exactly the mapping real data does.
  */
 import {
+    IdHashMap,
     assignSegment,
     matchesRule,
     type LeadRecord,
@@ -286,45 +287,63 @@ export function ownString(s: string): string {
  * the current score. A source that can read its leads twice holds only this, not the leads.
  */
 export class HandoffScores {
-    private readonly slots = new Map<string, { handoffMs: number; best: number | null; bestMs: number }>();
+    /** Lead id → slot, as two 32-bit hashes in a typed array (12 bytes a slot, no id string kept). */
+    private index = new IdHashMap();
+    /** Per slot: handoff time, best history value so far (NaN = none) and its time. */
+    private handoffMs = new Float64Array(1024);
+    private best = new Float64Array(1024);
+    private bestMs = new Float64Array(1024);
+    private count = 0;
 
     constructor(private readonly scoreField: string) {}
 
-    /** Starts collecting history for a handed-off lead with no snapshot. */
+    /** Starts collecting history for a handed-off lead with no snapshot (the first row of a duplicated id wins). */
     expect(lead: Pick<LeadRecord, 'id' | 'handoffDate'>): void {
-        this.slots.set(ownString(lead.id), {
-            handoffMs: Date.parse(normaliseDate(lead.handoffDate ?? '')),
-            best: null,
-            bestMs: -Infinity
-        });
+        const i = this.count;
+        if (!this.index.setIfAbsent(lead.id, i)) return;
+        if (i >= this.handoffMs.length) {
+            const grow = (a: Float64Array) => {
+                const b = new Float64Array(a.length * 2);
+                b.set(a);
+                return b;
+            };
+            this.handoffMs = grow(this.handoffMs);
+            this.best = grow(this.best);
+            this.bestMs = grow(this.bestMs);
+        }
+        this.handoffMs[i] = Date.parse(normaliseDate(lead.handoffDate ?? ''));
+        this.best[i] = NaN;
+        this.bestMs[i] = -Infinity;
+        this.count++;
     }
 
     /** True when history is being collected for this lead id. */
     has(id: string): boolean {
-        return this.slots.has(id);
+        return this.index.get(id) >= 0;
     }
 
     get size(): number {
-        return this.slots.size;
+        return this.count;
     }
 
     /** Folds one LeadHistory row in; rows for other fields or other leads are ignored. */
     addHistory(row: Row): void {
         if (row.Field !== this.scoreField) return;
-        const w = this.slots.get(row.LeadId ?? '');
-        if (!w) return;
+        const i = this.index.get(row.LeadId ?? '');
+        if (i < 0) return;
         const at = Date.parse(normaliseDate(row.CreatedDate ?? ''));
         const value = row.NewValue === undefined || row.NewValue === '' ? NaN : Number(row.NewValue);
         if (!Number.isFinite(at) || !Number.isFinite(value)) return;
-        if (at <= w.handoffMs && at >= w.bestMs) {
-            w.best = value;
-            w.bestMs = at;
+        if (at <= this.handoffMs[i] && at >= this.bestMs[i]) {
+            this.best[i] = value;
+            this.bestMs[i] = at;
         }
     }
 
     /** The lead with its score at handoff and the score's source (null when there is no score at all). */
     resolve(lead: LeadRecord): LeadRecord {
-        const best = this.slots.get(lead.id)?.best ?? null;
+        const i = this.index.get(lead.id);
+        const best = i >= 0 && !Number.isNaN(this.best[i]) ? this.best[i] : null;
         const current = lead.currentScore ?? null;
         return {
             ...lead,
@@ -335,7 +354,8 @@ export class HandoffScores {
 
     /** Forgets every lead. */
     clear(): void {
-        this.slots.clear();
+        this.index = new IdHashMap();
+        this.count = 0;
     }
 }
 
