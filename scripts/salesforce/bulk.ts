@@ -1,9 +1,10 @@
 /**
  * Reading an org in bulk: Bulk API 2.0 query jobs paged by `Sforce-Locator` by hand (jsforce's bulk2.query fails on
- * multi-page results, jsforce#1546), each page streamed through the CSV record reader so memory stays flat; REST queries for
- * small results; field names checked against describe before they enter SOQL.
+ * multi-page results, jsforce#1546), each page streamed through the CSV record reader so memory stays flat, and the
+ * next page asked for while this one is read; REST queries for small results; field names checked against describe
+ * before they enter SOQL.
  */
-import { CsvRecordSplitter, type CsvRecord } from '../sources/csvRecords';
+import { CsvRecordSplitter, rowMaker, type CsvRecord, type CsvRecordFilter } from '../sources/csvRecords';
 import type { SfConnection } from './connection';
 import { SalesforceApiError, SettingsError } from '../errors';
 
@@ -16,98 +17,242 @@ export interface BulkOptions {
     pageAttempts?: number;
 }
 
+/** Rows to keep, by the value of one column (API field name); the others are stepped over unparsed. */
+export interface BulkRowFilter {
+    column: string;
+    test: (value: string) => boolean;
+}
+
+/** The rows of a results page completed by one chunk off the wire. */
+export interface BulkBatch {
+    /** The page's header: API field names, in the order of each record's fields. */
+    columns: string[];
+    /** The rows, as their fields (strings; empty = null). Only the kept ones when a filter was given. */
+    records: string[][];
+    /** How many rows this batch covered, kept or not. */
+    read: number;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Runs a Bulk API 2.0 query and yields its rows (API field names as keys, values as strings). Job creation and
- * polling go through jsforce (so an expired session is refreshed); results pages are fetched directly and parsed
- * as they arrive. A page cut off mid-way is fetched again and the rows already yielded are skipped. The job is
- * deleted when done or on error.
+ * Runs a Bulk API 2.0 query and yields its rows (API field names as keys, values as strings). See
+ * bulkQueryBatches, which this unpacks a row at a time.
  */
 export async function* bulkQuery(
     conn: SfConnection,
     soql: string,
     o: BulkOptions = {}
 ): AsyncGenerator<Record<string, string>> {
-    const base = `/services/data/v${conn.version}/jobs/query`;
-    const job = await conn.request<{ id: string }>({
-        method: 'POST',
-        url: base,
-        body: JSON.stringify({ operation: 'query', query: soql }),
-        headers: { 'Content-Type': 'application/json' }
-    });
-    try {
-        const deadline = Date.now() + (o.pollTimeoutMs ?? 30 * 60_000);
-        for (;;) {
-            const info = await conn.request<{ state: string; errorMessage?: string }>(`${base}/${job.id}`);
-            if (info.state === 'JobComplete') break;
-            if (info.state === 'Failed' || info.state === 'Aborted')
-                throw new SalesforceApiError(
-                    `Bulk query ${info.state.toLowerCase()}: ${info.errorMessage ?? 'no message'} (${soql.slice(0, 60)}...)`
-                );
-            if (Date.now() > deadline)
-                throw new SalesforceApiError(`Bulk query job ${job.id} did not complete in time`);
-            await sleep(o.pollIntervalMs ?? 2000);
+    let columns: string[] | null = null;
+    let makeRow: (fields: readonly string[]) => Record<string, string> = () => ({});
+    for await (const batch of bulkQueryBatches(conn, soql, o)) {
+        if (batch.columns !== columns) {
+            columns = batch.columns;
+            makeRow = rowMaker(columns);
         }
-        let locator: string | null = null;
-        do {
-            const url = `${conn.instanceUrl}${base}/${job.id}/results?maxRecords=${o.maxRecords ?? 50000}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
-            let yielded = 0;
-            let next: string | null = null;
-            for (let attempt = 1; ; attempt++) {
-                try {
-                    const res = await fetchPage(conn, url);
-                    const header = res.headers.get('sforce-locator');
-                    next = header && header !== 'null' ? header : null;
-                    let i = 0;
-                    // The same record reader as the CSV source (about ten times csv-parse's speed); the first
-                    // record of every page is its header.
-                    const splitter = new CsvRecordSplitter();
-                    const decoder = new TextDecoder();
-                    let columns: string[] | null = null;
-                    const rows = function* (records: CsvRecord[]): Generator<Record<string, string>> {
-                        for (const r of records) {
-                            if (!columns) {
-                                columns = r.fields;
-                                continue;
-                            }
-                            if (r.fields.length !== columns.length)
-                                throw new Error(
-                                    `results line ${r.line} has ${r.fields.length} fields, the header ${columns.length}`
-                                );
-                            if (i++ < yielded) continue;
-                            const row: Record<string, string> = {};
-                            for (let k = 0; k < columns.length; k++) row[columns[k]] = r.fields[k];
-                            yield row;
-                        }
-                    };
-                    // A dropped connection ends this loop with an error: the page is fetched again below.
-                    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-                        for (const row of rows(splitter.push(decoder.decode(chunk, { stream: true })))) {
-                            yielded++;
-                            yield row;
-                        }
-                    }
-                    const tail = decoder.decode();
-                    for (const row of rows([...(tail ? splitter.push(tail) : []), ...splitter.end()])) {
-                        yielded++;
-                        yield row;
-                    }
-                    break;
-                } catch (e) {
-                    if (e instanceof SalesforceApiError || attempt >= (o.pageAttempts ?? 3))
-                        throw e instanceof SalesforceApiError
-                            ? e
-                            : new SalesforceApiError(
-                                  `Bulk results page failed ${attempt} times: ${(e as Error).message}`
-                              );
-                    await sleep(200 * attempt);
-                }
+        for (const fields of batch.records) yield makeRow(fields);
+    }
+}
+
+/**
+ * Runs a Bulk API 2.0 query and yields its rows in order, a batch per chunk received (see BulkQuery.batches). The
+ * job is deleted when done or on error.
+ */
+export async function* bulkQueryBatches(
+    conn: SfConnection,
+    soql: string,
+    o: BulkOptions = {},
+    keep?: BulkRowFilter
+): AsyncGenerator<BulkBatch> {
+    const query = await BulkQuery.start(conn, soql, o);
+    yield* query.batches(keep);
+}
+
+/**
+ * One Bulk API 2.0 query job, created at once and read later, so that a reader can have Salesforce prepare the next
+ * query while it reads this one. Job creation and polling go through jsforce (so an expired session is refreshed);
+ * results pages are fetched directly and parsed as they arrive.
+ */
+export class BulkQuery {
+    /** The page asked for ahead of time, and its URL. */
+    private ahead: { url: string; res: Promise<Response> } | null = null;
+    private completed: Promise<void> | null = null;
+    private deleted = false;
+
+    private constructor(
+        private readonly conn: SfConnection,
+        private readonly soql: string,
+        private readonly o: BulkOptions,
+        private readonly base: string,
+        readonly id: string
+    ) {}
+
+    /** Creates the query job. */
+    static async start(conn: SfConnection, soql: string, o: BulkOptions = {}): Promise<BulkQuery> {
+        const base = `/services/data/v${conn.version}/jobs/query`;
+        const job = await conn.request<{ id: string }>({
+            method: 'POST',
+            url: base,
+            body: JSON.stringify({ operation: 'query', query: soql }),
+            headers: { 'Content-Type': 'application/json' }
+        });
+        return new BulkQuery(conn, soql, o, base, job.id);
+    }
+
+    /** Polls the job until it is complete (once, however often it is asked). */
+    private complete(): Promise<void> {
+        this.completed ??= (async () => {
+            const deadline = Date.now() + (this.o.pollTimeoutMs ?? 30 * 60_000);
+            for (;;) {
+                const info = await this.conn.request<{ state: string; errorMessage?: string }>(
+                    `${this.base}/${this.id}`
+                );
+                if (info.state === 'JobComplete') return;
+                if (info.state === 'Failed' || info.state === 'Aborted')
+                    throw new SalesforceApiError(
+                        `Bulk query ${info.state.toLowerCase()}: ${info.errorMessage ?? 'no message'} (${this.soql.slice(0, 60)}...)`
+                    );
+                if (Date.now() > deadline)
+                    throw new SalesforceApiError(`Bulk query job ${this.id} did not complete in time`);
+                await sleep(this.o.pollIntervalMs ?? 2000);
             }
-            locator = next;
-        } while (locator);
-    } finally {
-        await conn.request({ method: 'DELETE', url: `${base}/${job.id}` }).catch(() => undefined);
+        })();
+        return this.completed;
+    }
+
+    private pageUrl(locator: string | null): string {
+        return `${this.conn.instanceUrl}${this.base}/${this.id}/results?maxRecords=${this.o.maxRecords ?? 50000}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
+    }
+
+    /** Asks for a page now, to be read later; a failure is met (and retried) when it is read. */
+    private fetchAhead(url: string, after: Promise<void> = Promise.resolve()): void {
+        if (this.ahead || this.deleted) return;
+        const res = after.then(() => fetchPage(this.conn, url));
+        res.catch(() => undefined);
+        this.ahead = { url, res };
+    }
+
+    /**
+     * Waits for the job in the background and asks for its first results page, so that both are under way while
+     * the reader is still busy with an earlier query.
+     */
+    prepare(): void {
+        const done = this.complete();
+        done.catch(() => undefined);
+        this.fetchAhead(this.pageUrl(null), done);
+    }
+
+    /**
+     * Yields the rows in order, a batch per chunk received (a consumer awaits once a batch, not once a row). Once
+     * half of a page has been handed over, the next page is asked for, so that Salesforce prepares it while this one
+     * is read (a consumer that stops early has cost at most that one page more); on the last page, the first page of
+     * the query `then` returns (the reader's next query, when it has been started) is asked for instead. A page cut
+     * off mid-way is fetched again and the rows already handed over are skipped. `keep`, when given, steps over the
+     * rows it does not want without cutting them into fields. The job is deleted when done or on error.
+     */
+    async *batches(keep?: BulkRowFilter, then?: () => BulkQuery | null): AsyncGenerator<BulkBatch> {
+        try {
+            await this.complete();
+            let url: string | null = this.pageUrl(null);
+            while (url) {
+                /** Rows of this page handed over (or stepped over) so far, over every attempt. */
+                let done = 0;
+                let next: string | null = null;
+                for (let attempt = 1; ; attempt++) {
+                    try {
+                        let res: Response;
+                        if (this.ahead?.url === url) {
+                            const pending: Promise<Response> = this.ahead.res;
+                            this.ahead = null;
+                            res = await pending;
+                        } else res = await fetchPage(this.conn, url);
+                        const header = res.headers.get('sforce-locator');
+                        next = header && header !== 'null' ? header : null;
+                        const rowsInPage =
+                            Number(res.headers.get('sforce-numberofrecords')) || (this.o.maxRecords ?? 50000);
+                        // The same record reader as the CSV source (about ten times csv-parse's speed); the first
+                        // record of every page is its header. A retry reads in full and drops the rows handed over:
+                        // only a first read may step over rows, as every row of it counts.
+                        let columns: string[] | null = null;
+                        let keyColumn = -1;
+                        const filterFor =
+                            keep && done === 0
+                                ? (h: string[]): CsvRecordFilter | null => {
+                                      const column = h.indexOf(keep.column);
+                                      return column < 0
+                                          ? null
+                                          : { column, fields: h.length, keep: keep.test };
+                                  }
+                                : undefined;
+                        const splitter = new CsvRecordSplitter(filterFor);
+                        const decoder = new TextDecoder();
+                        let seen = 0;
+                        let stepped = 0;
+                        const batchOf = (records: CsvRecord[]): BulkBatch => {
+                            const kept: string[][] = [];
+                            let read = splitter.skipped - stepped;
+                            seen += read;
+                            stepped = splitter.skipped;
+                            for (const r of records) {
+                                if (!columns) {
+                                    columns = r.fields;
+                                    if (keep) keyColumn = columns.indexOf(keep.column);
+                                    continue;
+                                }
+                                if (r.fields.length !== columns.length)
+                                    throw new Error(
+                                        `results line ${r.line} has ${r.fields.length} fields, the header ${columns.length}`
+                                    );
+                                if (seen++ < done) continue;
+                                read++;
+                                // Rows the reader could not step over safely are checked here.
+                                if (keep && !keep.test(r.fields[keyColumn] ?? '')) continue;
+                                kept.push(r.fields);
+                            }
+                            return { columns: columns ?? [], records: kept, read };
+                        };
+                        const handOver = function* (batch: BulkBatch): Generator<BulkBatch> {
+                            if (batch.read > 0) yield batch;
+                        };
+                        // A dropped connection ends this loop with an error: the page is fetched again below.
+                        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+                            yield* handOver(batchOf(splitter.push(decoder.decode(chunk, { stream: true }))));
+                            done = Math.max(done, seen);
+                            if (done * 2 >= rowsInPage) {
+                                if (next) this.fetchAhead(this.pageUrl(next));
+                                else then?.()?.prepare();
+                            }
+                        }
+                        const tail = decoder.decode();
+                        yield* handOver(batchOf([...(tail ? splitter.push(tail) : []), ...splitter.end()]));
+                        done = Math.max(done, seen);
+                        break;
+                    } catch (e) {
+                        if (e instanceof SalesforceApiError || attempt >= (this.o.pageAttempts ?? 3))
+                            throw e instanceof SalesforceApiError
+                                ? e
+                                : new SalesforceApiError(
+                                      `Bulk results page failed ${attempt} times: ${(e as Error).message}`
+                                  );
+                        await sleep(200 * attempt);
+                    }
+                }
+                url = next ? this.pageUrl(next) : null;
+            }
+        } finally {
+            await this.delete();
+        }
+    }
+
+    /** Deletes the job (and drops a page asked for ahead); harmless when already deleted. */
+    async delete(): Promise<void> {
+        if (this.deleted) return;
+        this.deleted = true;
+        const ahead = this.ahead;
+        this.ahead = null;
+        if (ahead) ahead.res.then((r) => r.body?.cancel()).catch(() => undefined);
+        await this.conn.request({ method: 'DELETE', url: `${this.base}/${this.id}` }).catch(() => undefined);
     }
 }
 

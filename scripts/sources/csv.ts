@@ -5,7 +5,7 @@
  * snapshot, then those leads again (a second read of the leads file keeps memory flat as the org grows).
  */
 import { statSync } from 'node:fs';
-import { CsvSyntaxError, readCsvRecords } from './csvRecords';
+import { CsvSyntaxError, readCsvRecordBatches, rowMaker } from './csvRecords';
 import type { CalibrationSource, RecordSink, StreamOptions, StreamSummary } from './types';
 import {
     LEAD_FIELDS,
@@ -16,6 +16,7 @@ import {
     ruleFields,
     HandoffScores,
     ScoreResolver,
+    ownString,
     type MappingContext,
     type Row
 } from './salesforceRows';
@@ -25,14 +26,16 @@ import type { SegmentPolicy } from '../../force-app/main/default/lwc/calibration
 /**
  * Streams the rows of one CSV file, checking its header first: every required column must be there (matched
  * case-insensitively, so Data Loader's upper-case headers work), and each row must have as many fields as the
- * header. Errors name the file, the line and the column. `keep`, when given, skips rows by their raw fields before
- * any object is built (the second read of the leads file wants a few rows of millions).
+ * header. Errors name the file, the line and the column. `keep`, when given, skips rows by one column's value
+ * before the rest of the row is cut into strings or any object is built (the second read of the leads file wants a
+ * fifth of the rows, the history read the rows of those leads). Rows come in batches, one per chunk read, so that
+ * the consumer awaits once a batch rather than once a row.
  */
-export async function* readCsvRows(
+export async function* readCsvRowBatches(
     file: string,
     fields: { required: string[]; optional: string[] },
-    keep?: (fields: string[], column: (name: string) => number) => boolean
-): AsyncGenerator<{ row: Row; line: number }> {
+    keep?: RowFilter
+): AsyncGenerator<RowBatch> {
     try {
         if (statSync(file).size === 0)
             throw new InputFileError(
@@ -51,37 +54,51 @@ export async function* readCsvRows(
         );
     }
     const canonical = new Map([...fields.required, ...fields.optional].map((f) => [f.toLowerCase(), f]));
+    const nameOf = (h: string) => canonical.get(h.trim().toLowerCase()) ?? h.trim();
     let names: string[] | null = null;
-    let column: (name: string) => number = () => -1;
+    let keyColumn = -1;
+    let makeRow: (fields: readonly string[]) => Row = () => ({});
+    // The reader steps over the rows `keep` does not want; a row it hands over anyway (one it could not step over
+    // safely) is checked again below.
+    const filterFor = keep
+        ? (header: string[]) => {
+              const column = header.map(nameOf).indexOf(keep.column);
+              return column < 0 ? null : { column, fields: header.length, keep: keep.test };
+          }
+        : undefined;
     try {
-        for await (const rec of readCsvRecords(file)) {
-            if (names === null) {
-                names = rec.fields.map((h) => canonical.get(h.trim().toLowerCase()) ?? h.trim());
-                const missing = fields.required.filter((f) => !names!.includes(f));
-                if (missing.length > 0) {
+        for await (const { records, skipped } of readCsvRecordBatches(file, filterFor)) {
+            const rows: { row: Row; line: number }[] = [];
+            let read = skipped;
+            for (const rec of records) {
+                if (names === null) {
+                    names = rec.fields.map(nameOf);
+                    const missing = fields.required.filter((f) => !names!.includes(f));
+                    if (missing.length > 0) {
+                        throw new InputFileError(
+                            file,
+                            rec.line,
+                            missing[0],
+                            `required column missing (the header has ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', ...' : ''})`
+                        );
+                    }
+                    if (keep) keyColumn = names.indexOf(keep.column);
+                    makeRow = rowMaker(names);
+                    continue;
+                }
+                if (rec.fields.length !== names.length) {
                     throw new InputFileError(
                         file,
                         rec.line,
-                        missing[0],
-                        `required column missing (the header has ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', ...' : ''})`
+                        null,
+                        `ragged row: ${rec.fields.length} fields where the header has ${names.length}`
                     );
                 }
-                const index = new Map(names.map((n, i) => [n, i]));
-                column = (name) => index.get(name) ?? -1;
-                continue;
+                read++;
+                if (keep && !keep.test(rec.fields[keyColumn] ?? '')) continue;
+                rows.push({ row: makeRow(rec.fields), line: rec.line });
             }
-            if (rec.fields.length !== names.length) {
-                throw new InputFileError(
-                    file,
-                    rec.line,
-                    null,
-                    `ragged row: ${rec.fields.length} fields where the header has ${names.length}`
-                );
-            }
-            if (keep && !keep(rec.fields, column)) continue;
-            const row: Row = {};
-            for (let i = 0; i < names.length; i++) row[names[i]] = rec.fields[i];
-            yield { row, line: rec.line };
+            if (read > 0) yield { rows, read };
         }
     } catch (e) {
         if (e instanceof CsvSyntaxError)
@@ -97,12 +114,33 @@ export async function* readCsvRows(
         );
 }
 
+/** The rows kept from one chunk of a file, and how many rows the chunk held (kept or not). */
+export interface RowBatch {
+    rows: { row: Row; line: number }[];
+    read: number;
+}
+
+/** Rows to keep, by the value of one column (API field name). */
+export interface RowFilter {
+    column: string;
+    test: (value: string) => boolean;
+}
+
+/** Streams the rows of one CSV file one by one (see readCsvRowBatches). */
+export async function* readCsvRows(
+    file: string,
+    fields: { required: string[]; optional: string[] },
+    keep?: RowFilter
+): AsyncGenerator<{ row: Row; line: number }> {
+    for await (const batch of readCsvRowBatches(file, fields, keep)) yield* batch.rows;
+}
+
 /** Checks a file's header (and that it can be read as CSV up to its first row) without reading the rest. */
 export async function checkCsvHeader(
     file: string,
     fields: { required: string[]; optional: string[] }
 ): Promise<void> {
-    for await (const _first of readCsvRows(file, fields)) break;
+    for await (const _first of readCsvRowBatches(file, fields)) break;
 }
 
 /** The CSV exports source. */
@@ -152,10 +190,15 @@ export class CsvSource implements CalibrationSource {
         await checkCsvHeader(this.files.leads, leadFields);
         if (this.files.leadHistory) await checkCsvHeader(this.files.leadHistory, HISTORY_FIELDS);
         let t = performance.now();
-        for await (const { row, line } of readCsvRows(this.files.opportunities, OPPORTUNITY_FIELDS)) {
-            sink.addOpportunity(mapRow(this.files.opportunities, line, () => rowToOpportunity(row)));
-            if (++summary.opportunities % 50_000 === 0)
-                options.onProgress?.('opportunities', summary.opportunities);
+        for await (const batch of readCsvRowBatches(this.files.opportunities, OPPORTUNITY_FIELDS)) {
+            for (const { row, line } of batch.rows) {
+                const opportunity = mapRow(this.files.opportunities, line, () => rowToOpportunity(row));
+                // The engine keeps every opportunity id: a copy, since a field cut from a chunk keeps the chunk.
+                opportunity.id = ownString(opportunity.id);
+                sink.addOpportunity(opportunity);
+                if (++summary.opportunities % 50_000 === 0)
+                    options.onProgress?.('opportunities', summary.opportunities);
+            }
         }
         timings.opportunities = (performance.now() - t) / 1000;
         // Leads with no score snapshot need the history, which comes after the leads. Rather than hold those leads
@@ -164,38 +207,45 @@ export class CsvSource implements CalibrationSource {
         t = performance.now();
         const history = this.files.leadHistory ? new HandoffScores(this.mapping.scoreField) : null;
         const resolveNow = new HandoffScores(this.mapping.scoreField);
-        for await (const { row, line } of readCsvRows(this.files.leads, leadFields)) {
-            const lead = mapRow(this.files.leads, line, () => rowToLead(row, ctx));
-            summary.leads++;
-            if (ScoreResolver.isResolved(lead)) {
-                count(lead);
-                sink.addLead(lead);
-            } else if (history) history.expect(lead);
-            else {
-                const resolved = resolveNow.resolve(lead);
-                count(resolved);
-                sink.addLead(resolved);
+        for await (const batch of readCsvRowBatches(this.files.leads, leadFields)) {
+            for (const { row, line } of batch.rows) {
+                const lead = mapRow(this.files.leads, line, () => rowToLead(row, ctx));
+                summary.leads++;
+                if (ScoreResolver.isResolved(lead)) {
+                    count(lead);
+                    sink.addLead(lead);
+                } else if (history) history.expect(lead);
+                else {
+                    const resolved = resolveNow.resolve(lead);
+                    count(resolved);
+                    sink.addLead(resolved);
+                }
+                if (summary.leads % 50_000 === 0) options.onProgress?.('leads', summary.leads);
             }
-            if (summary.leads % 50_000 === 0) options.onProgress?.('leads', summary.leads);
         }
         timings.leads = (performance.now() - t) / 1000;
         t = performance.now();
         if (history && history.size > 0) {
-            for await (const { row } of readCsvRows(this.files.leadHistory!, HISTORY_FIELDS)) {
-                history.addHistory(row);
-                if (++summary.historyRows % 200_000 === 0)
+            // Only the rows of waiting leads are cut into fields (HandoffScores would ignore the others).
+            const ofWaiting = { column: 'LeadId', test: (id: string) => history.has(id) };
+            for await (const batch of readCsvRowBatches(this.files.leadHistory!, HISTORY_FIELDS, ofWaiting)) {
+                for (const { row } of batch.rows) history.addHistory(row);
+                const before = summary.historyRows;
+                summary.historyRows += batch.read;
+                if (Math.floor(summary.historyRows / 200_000) > Math.floor(before / 200_000))
                     options.onProgress?.('history', summary.historyRows);
             }
             timings.history = (performance.now() - t) / 1000;
             t = performance.now();
             let done = 0;
-            const waiting = (fields: string[], column: (name: string) => number) =>
-                history.has(fields[column('Id')]);
-            for await (const { row, line } of readCsvRows(this.files.leads, leadFields, waiting)) {
-                const lead = history.resolve(mapRow(this.files.leads, line, () => rowToLead(row, ctx)));
-                count(lead);
-                sink.addLead(lead);
-                if (++done % 50_000 === 0) options.onProgress?.('leads with history', done, history.size);
+            const waiting = { column: 'Id', test: (id: string) => history.has(id) };
+            for await (const batch of readCsvRowBatches(this.files.leads, leadFields, waiting)) {
+                for (const { row, line } of batch.rows) {
+                    const lead = history.resolve(mapRow(this.files.leads, line, () => rowToLead(row, ctx)));
+                    count(lead);
+                    sink.addLead(lead);
+                    if (++done % 50_000 === 0) options.onProgress?.('leads with history', done, history.size);
+                }
             }
             timings.leadsWithHistory = (performance.now() - t) / 1000;
         }

@@ -18,9 +18,12 @@ import {
     rowToLead,
     rowToOpportunity,
     ruleFields,
+    HandoffScores,
     ScoreResolver,
+    ownString,
     type MappingContext
 } from './salesforceRows';
+import { rowMaker } from './csvRecords';
 import {
     parseOverride,
     parseRule,
@@ -35,10 +38,11 @@ import type {
 } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 import {
     assertFieldsExist,
-    bulkQuery,
+    BulkQuery,
     describeFields,
     restQueryAll,
     NUMERIC_FIELD_TYPES,
+    type BulkBatch,
     type BulkOptions
 } from '../salesforce/bulk';
 import type { SfConnection } from '../salesforce/connection';
@@ -178,12 +182,67 @@ export interface LeadStamp {
     handoffDate: string | null;
 }
 
+/**
+ * Leads to stamp, kept compactly while streaming (a big org has hundreds of thousands): ids in strings of many
+ * ids each, scores in a Float64Array, the source and whether a handoff date goes with it in a byte each.
+ */
+class StampStore {
+    private ids: string[] = [];
+    private pendingIds: string[] = [];
+    private scores = new Float64Array(1024);
+    private kinds = new Uint8Array(1024);
+    /** Handoff dates to stamp, by stamp number (only converted leads that had none). */
+    private readonly handoffDates = new Map<number, string>();
+    private count = 0;
+
+    add(stamp: LeadStamp): void {
+        const i = this.count++;
+        if (i >= this.scores.length) {
+            const scores = new Float64Array(this.scores.length * 2);
+            scores.set(this.scores);
+            this.scores = scores;
+            const kinds = new Uint8Array(this.kinds.length * 2);
+            kinds.set(this.kinds);
+            this.kinds = kinds;
+        }
+        this.pendingIds.push(stamp.id);
+        // Joined a thousand at a time: a joined string is a copy, so it keeps none of the pages the ids came from.
+        if (this.pendingIds.length === 1000) this.flushIds();
+        this.scores[i] = stamp.score;
+        this.kinds[i] = stamp.source === 'History' ? 1 : 2;
+        if (stamp.handoffDate) this.handoffDates.set(i, stamp.handoffDate);
+    }
+
+    private flushIds(): void {
+        if (this.pendingIds.length > 0) this.ids.push(this.pendingIds.join('\n'));
+        this.pendingIds = [];
+    }
+
+    toArray(): LeadStamp[] {
+        this.flushIds();
+        const ids = this.ids.flatMap((chunk) => chunk.split('\n'));
+        return ids.map((id, i) => ({
+            id,
+            score: this.scores[i],
+            source: this.kinds[i] === 1 ? 'History' : 'Current',
+            handoffDate: this.handoffDates.get(i) ?? null
+        }));
+    }
+}
+
 export class OrgSource implements CalibrationSource {
     readonly kind = 'org' as const;
+    private stampStore = new StampStore();
+    private stampList: LeadStamp[] | null = null;
+
     /** Leads to stamp after the run, filled while streaming (only leads with no snapshot). */
-    readonly stamps: LeadStamp[] = [];
-    /** ConvertedDate of waiting leads that have no Handoff_Date__c (their conversion is their handoff). */
-    private readonly convertedOn = new Map<string, string>();
+    get stamps(): LeadStamp[] {
+        if (!this.stampList) {
+            this.stampList = this.stampStore.toArray();
+            this.stampStore = new StampStore();
+        }
+        return this.stampList;
+    }
 
     constructor(
         private readonly conn: SfConnection,
@@ -234,72 +293,137 @@ export class OrgSource implements CalibrationSource {
             scoreSources: { Snapshot: 0, History: 0, Current: 0 },
             timings
         };
-        let t = performance.now();
-        const oppFields = [...OPPORTUNITY_FIELDS.required, ...OPPORTUNITY_FIELDS.optional];
-        for await (const row of bulkQuery(
-            this.conn,
-            `SELECT ${oppFields.join(', ')} FROM Opportunity`,
-            this.bulk
-        )) {
-            sink.addOpportunity(mapRow('Opportunity', row, () => rowToOpportunity(row)));
-            if (++summary.opportunities % 50_000 === 0)
-                options.onProgress?.('opportunities', summary.opportunities);
-        }
-        timings.opportunities = (performance.now() - t) / 1000;
-        t = performance.now();
-        const resolver = new ScoreResolver(ctx.scoreField);
-        for await (const row of bulkQuery(
-            this.conn,
-            `SELECT ${leadFields.join(', ')} FROM Lead`,
-            this.bulk
-        )) {
-            const lead = mapRow('Lead', row, () => rowToLead(row, ctx));
-            summary.leads++;
-            if (ScoreResolver.isResolved(lead)) {
-                if (lead.handoffDate && lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
-                sink.addLead(lead);
-            } else {
-                resolver.wait(lead);
-                // Only a conversion dates a handoff exactly; a status-derived handoff date is a guess, never stamped.
-                if (!row.Handoff_Date__c && row.IsConverted === 'true' && row.ConvertedDate)
-                    this.convertedOn.set(lead.id, row.ConvertedDate);
+        const rows = rowsOf();
+        // Each query's job is created before the previous query has been read, and its first page asked for while
+        // the previous query's last page is read, so that Salesforce prepares one while the job reads the other.
+        const started: Promise<BulkQuery>[] = [];
+        const start = (soql: string): Promise<BulkQuery> => {
+            const q = BulkQuery.start(this.conn, soql, this.bulk);
+            q.catch(() => undefined); // met when the query is read
+            started.push(q);
+            return q;
+        };
+        let historyQuery: BulkQuery | null = null;
+        let againQuery: BulkQuery | null = null;
+        try {
+            let t = performance.now();
+            const oppFields = [...OPPORTUNITY_FIELDS.required, ...OPPORTUNITY_FIELDS.optional];
+            const opportunities = await start(`SELECT ${oppFields.join(', ')} FROM Opportunity`);
+            const leadSoql = `SELECT ${leadFields.join(', ')} FROM Lead`;
+            const leads = await start(leadSoql);
+            for await (const batch of opportunities.batches(undefined, () => leads)) {
+                for (const row of rows(batch)) {
+                    const opportunity = mapRow('Opportunity', row, () => rowToOpportunity(row));
+                    // The engine keeps every opportunity id: a copy, as a field cut from a page keeps its chunk alive.
+                    opportunity.id = ownString(opportunity.id);
+                    sink.addOpportunity(opportunity);
+                    if (++summary.opportunities % 50_000 === 0)
+                        options.onProgress?.('opportunities', summary.opportunities);
+                }
             }
-            if (summary.leads % 50_000 === 0) options.onProgress?.('leads', summary.leads);
-        }
-        timings.leads = (performance.now() - t) / 1000;
-        t = performance.now();
-        if (resolver.pending > 0) {
-            const soql = `SELECT ${[...HISTORY_FIELDS.required, ...HISTORY_FIELDS.optional].join(', ')} FROM LeadHistory WHERE Field = '${ctx.scoreField}'`;
-            for await (const row of bulkQuery(this.conn, soql, this.bulk)) {
-                resolver.addHistory(row);
-                if (++summary.historyRows % 200_000 === 0)
-                    options.onProgress?.('history', summary.historyRows);
+            timings.opportunities = (performance.now() - t) / 1000;
+            // Leads with no score snapshot need the history, which comes after the leads. As on the CSV path, only
+            // their ids, handoff times and best history values are kept (HandoffScores), not the leads: once the
+            // history is in, those leads are read again, by a second query for the leads with no snapshot. Both
+            // queries start with the first such lead.
+            t = performance.now();
+            const scores = new HandoffScores(ctx.scoreField);
+            const historySoql = `SELECT ${HISTORY_FIELDS.required.join(', ')} FROM LeadHistory WHERE Field = '${ctx.scoreField}'`;
+            // A lead that gains a snapshot or is deleted between the two reads is not read again.
+            const againSoql = leadFields.includes('Score_At_Handoff__c')
+                ? `${leadSoql} WHERE Score_At_Handoff__c = null`
+                : leadSoql;
+            let history: Promise<BulkQuery> | null = null;
+            let again: Promise<BulkQuery> | null = null;
+            for await (const batch of leads.batches(undefined, () => historyQuery)) {
+                for (const row of rows(batch)) {
+                    const lead = mapRow('Lead', row, () => rowToLead(row, ctx));
+                    summary.leads++;
+                    if (ScoreResolver.isResolved(lead)) {
+                        if (lead.handoffDate && lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
+                        sink.addLead(lead);
+                    } else {
+                        scores.expect(lead);
+                        if (!history) {
+                            history = start(historySoql);
+                            history.then((q) => (historyQuery = q)).catch(() => undefined);
+                            again = start(againSoql);
+                            again.then((q) => (againQuery = q)).catch(() => undefined);
+                        }
+                    }
+                    if (summary.leads % 50_000 === 0) options.onProgress?.('leads', summary.leads);
+                }
             }
+            timings.leads = (performance.now() - t) / 1000;
+            if (history && again) {
+                t = performance.now();
+                // Only the rows of waiting leads are cut into fields (HandoffScores would ignore the others).
+                const ofWaiting = { column: 'LeadId', test: (id: string) => scores.has(id) };
+                for await (const batch of (await history).batches(ofWaiting, () => againQuery)) {
+                    for (const row of rows(batch)) scores.addHistory(row);
+                    const before = summary.historyRows;
+                    summary.historyRows += batch.read;
+                    if (Math.floor(summary.historyRows / 200_000) > Math.floor(before / 200_000))
+                        options.onProgress?.('history', summary.historyRows);
+                }
+                timings.history = (performance.now() - t) / 1000;
+                t = performance.now();
+                const waiting = { column: 'Id', test: (id: string) => scores.has(id) };
+                let done = 0;
+                for await (const batch of (await again).batches(waiting)) {
+                    for (const row of rows(batch)) {
+                        const lead = scores.resolve(mapRow('Lead', row, () => rowToLead(row, ctx)));
+                        if (lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
+                        this.stampOf(lead, row);
+                        sink.addLead(lead);
+                        if (++done % 50_000 === 0)
+                            options.onProgress?.('leads with history', done, scores.size);
+                    }
+                }
+                scores.clear();
+                timings.leadsWithHistory = (performance.now() - t) / 1000;
+            }
+        } finally {
+            // Jobs not read to the end (an error on the way) are deleted too.
+            for (const q of await Promise.allSettled(started))
+                if (q.status === 'fulfilled') await q.value.delete();
         }
-        for (const lead of resolver.drain()) {
-            if (lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
-            this.stampOf(lead);
-            sink.addLead(lead);
-        }
-        timings.history = (performance.now() - t) / 1000;
         return summary;
     }
 
-    private stampOf(lead: LeadRecord): void {
-        const convertedOn = this.convertedOn.get(lead.id);
-        this.convertedOn.delete(lead.id);
+    private stampOf(lead: LeadRecord, row: Record<string, string>): void {
         if (
             lead.scoreAtHandoff === null ||
             (lead.scoreSource !== 'History' && lead.scoreSource !== 'Current')
         )
             return;
-        this.stamps.push({
+        // Only a conversion dates a handoff exactly; a status-derived handoff date is a guess, never stamped.
+        const convertedOn =
+            !row.Handoff_Date__c && row.IsConverted === 'true' ? row.ConvertedDate : undefined;
+        this.stampStore.add({
             id: lead.id,
             score: lead.scoreAtHandoff,
             source: lead.scoreSource,
             handoffDate: convertedOn ? `${convertedOn.slice(0, 10)}T00:00:00.000Z` : null
         });
     }
+}
+
+/** Turns Bulk batches into row objects, with one row maker (one hidden class) per header. */
+function rowsOf(): (batch: BulkBatch) => Record<string, string>[] {
+    const makers = new Map<string, (fields: readonly string[]) => Record<string, string>>();
+    let columns: string[] | null = null;
+    let makeRow: (fields: readonly string[]) => Record<string, string> = () => ({});
+    return (batch) => {
+        if (batch.columns !== columns) {
+            columns = batch.columns;
+            const key = columns.join(',');
+            let maker = makers.get(key);
+            if (!maker) makers.set(key, (maker = rowMaker(columns)));
+            makeRow = maker;
+        }
+        return batch.records.map(makeRow);
+    };
 }
 
 function mapRow<T>(sobject: string, row: Record<string, string>, fn: () => T): T {
