@@ -5,7 +5,7 @@
  * snapshot, then those leads again (a second read of the leads file keeps memory flat as the org grows).
  */
 import { statSync } from 'node:fs';
-import { CsvSyntaxError, readCsvRecordBatches, rowMaker } from './csvRecords';
+import { CsvSyntaxError, readCsvRecordBatches, rowMaker, type CsvRecordPositions } from './csvRecords';
 import type { CalibrationSource, RecordSink, StreamOptions, StreamSummary } from './types';
 import {
     LEAD_FIELDS,
@@ -27,14 +27,14 @@ import type { SegmentPolicy } from '../../force-app/main/default/lwc/calibration
  * Streams the rows of one CSV file, checking its header first: every required column must be there (matched
  * case-insensitively, so Data Loader's upper-case headers work), and each row must have as many fields as the
  * header. Errors name the file, the line and the column. `keep`, when given, skips rows by one column's value
- * before the rest of the row is cut into strings or any object is built (the second read of the leads file wants a
- * fifth of the rows, the history read the rows of those leads). Rows come in batches, one per chunk read, so that
- * the consumer awaits once a batch rather than once a row.
+ * before the rest of the row is cut into strings or any object is built (the history read wants the rows of a
+ * fifth of the leads), or names the positions of the only rows to read (an earlier read's `at` and `line`). Rows
+ * come in batches, one per chunk read, so that the consumer awaits once a batch rather than once a row.
  */
 export async function* readCsvRowBatches(
     file: string,
     fields: { required: string[]; optional: string[] },
-    keep?: RowFilter
+    keep?: RowFilter | CsvRecordPositions
 ): AsyncGenerator<RowBatch> {
     try {
         if (statSync(file).size === 0)
@@ -60,15 +60,17 @@ export async function* readCsvRowBatches(
     let makeRow: (fields: readonly string[]) => Row = () => ({});
     // The reader steps over the rows `keep` does not want; a row it hands over anyway (one it could not step over
     // safely) is checked again below.
+    const filter = keep && 'column' in keep ? keep : null;
     const filterFor = keep
         ? (header: string[]) => {
-              const column = header.map(nameOf).indexOf(keep.column);
-              return column < 0 ? null : { column, fields: header.length, keep: keep.test };
+              if (!filter) return keep as CsvRecordPositions;
+              const column = header.map(nameOf).indexOf(filter.column);
+              return column < 0 ? null : { column, fields: header.length, keep: filter.test };
           }
         : undefined;
     try {
         for await (const { records, skipped } of readCsvRecordBatches(file, filterFor)) {
-            const rows: { row: Row; line: number }[] = [];
+            const rows: { row: Row; line: number; at: number }[] = [];
             let read = skipped;
             for (const rec of records) {
                 if (names === null) {
@@ -82,7 +84,7 @@ export async function* readCsvRowBatches(
                             `required column missing (the header has ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', ...' : ''})`
                         );
                     }
-                    if (keep) keyColumn = names.indexOf(keep.column);
+                    if (filter) keyColumn = names.indexOf(filter.column);
                     makeRow = rowMaker(names);
                     continue;
                 }
@@ -95,8 +97,8 @@ export async function* readCsvRowBatches(
                     );
                 }
                 read++;
-                if (keep && !keep.test(rec.fields[keyColumn] ?? '')) continue;
-                rows.push({ row: makeRow(rec.fields), line: rec.line });
+                if (filter && !filter.test(rec.fields[keyColumn] ?? '')) continue;
+                rows.push({ row: makeRow(rec.fields), line: rec.line, at: rec.at });
             }
             if (read > 0) yield { rows, read };
         }
@@ -116,7 +118,8 @@ export async function* readCsvRowBatches(
 
 /** The rows kept from one chunk of a file, and how many rows the chunk held (kept or not). */
 export interface RowBatch {
-    rows: { row: Row; line: number }[];
+    /** Each row, the line it starts on and where it starts in the file's text (see CsvRecord). */
+    rows: { row: Row; line: number; at: number }[];
     read: number;
 }
 
@@ -130,8 +133,8 @@ export interface RowFilter {
 export async function* readCsvRows(
     file: string,
     fields: { required: string[]; optional: string[] },
-    keep?: RowFilter
-): AsyncGenerator<{ row: Row; line: number }> {
+    keep?: RowFilter | CsvRecordPositions
+): AsyncGenerator<{ row: Row; line: number; at: number }> {
     for await (const batch of readCsvRowBatches(file, fields, keep)) yield* batch.rows;
 }
 
@@ -202,20 +205,25 @@ export class CsvSource implements CalibrationSource {
         }
         timings.opportunities = (performance.now() - t) / 1000;
         // Leads with no score snapshot need the history, which comes after the leads. Rather than hold those leads
-        // (a third of a big org), only their ids and handoff times are kept; the leads file is read a second time
-        // for them once the history is in. Without a history file the current score stands in at once.
+        // (a third of a big org), only their ids and handoff times are kept, and where each starts in the file; the
+        // leads file is read a second time for them once the history is in, going straight to those rows. Without a
+        // history file the current score stands in at once.
         t = performance.now();
         const history = this.files.leadHistory ? new HandoffScores(this.mapping.scoreField) : null;
         const resolveNow = new HandoffScores(this.mapping.scoreField);
+        const waiting = new RowPositions();
+        const leadsFile = fileStamp(this.files.leads);
         for await (const batch of readCsvRowBatches(this.files.leads, leadFields)) {
-            for (const { row, line } of batch.rows) {
+            for (const { row, line, at } of batch.rows) {
                 const lead = mapRow(this.files.leads, line, () => rowToLead(row, ctx));
                 summary.leads++;
                 if (ScoreResolver.isResolved(lead)) {
                     count(lead);
                     sink.addLead(lead);
-                } else if (history) history.expect(lead);
-                else {
+                } else if (history) {
+                    history.expect(lead);
+                    waiting.add(at, line);
+                } else {
                     const resolved = resolveNow.resolve(lead);
                     count(resolved);
                     sink.addLead(resolved);
@@ -238,9 +246,23 @@ export class CsvSource implements CalibrationSource {
             timings.history = (performance.now() - t) / 1000;
             t = performance.now();
             let done = 0;
-            const waiting = { column: 'Id', test: (id: string) => history.has(id) };
+            // The rows are found again by position: the file must be the one read first.
+            if (fileStamp(this.files.leads) !== leadsFile)
+                throw new InputFileError(
+                    this.files.leads,
+                    null,
+                    null,
+                    'the file changed while the job read it'
+                );
             for await (const batch of readCsvRowBatches(this.files.leads, leadFields, waiting)) {
                 for (const { row, line } of batch.rows) {
+                    if (!history.has(row.Id ?? ''))
+                        throw new InputFileError(
+                            this.files.leads,
+                            line,
+                            'Id',
+                            'the file changed while the job read it'
+                        );
                     const lead = history.resolve(mapRow(this.files.leads, line, () => rowToLead(row, ctx)));
                     count(lead);
                     sink.addLead(lead);
@@ -251,6 +273,32 @@ export class CsvSource implements CalibrationSource {
         }
         return summary;
     }
+}
+
+/** Where rows start in a file and their lines, in the order added (12 bytes a row). */
+class RowPositions implements CsvRecordPositions {
+    at = new Float64Array(1024);
+    lines = new Uint32Array(1024);
+    count = 0;
+
+    add(at: number, line: number): void {
+        if (this.count === this.at.length) {
+            const a = new Float64Array(this.count * 2);
+            a.set(this.at);
+            this.at = a;
+            const l = new Uint32Array(this.count * 2);
+            l.set(this.lines);
+            this.lines = l;
+        }
+        this.at[this.count] = at;
+        this.lines[this.count++] = line;
+    }
+}
+
+/** A file's size and modification time, to tell whether it changed between two reads. */
+function fileStamp(file: string): string {
+    const s = statSync(file);
+    return `${s.size}:${s.mtimeMs}`;
 }
 
 function mapRow<T>(file: string, line: number, fn: () => T): T {
