@@ -61,7 +61,12 @@ export function startAnalysis(input: {
                 asOf,
                 settings
             });
-            return { calibration, governance, pilots: sink.reports(), pilotStamps: sink.stamps };
+            return {
+                calibration,
+                governance,
+                pilots: sink.reports(),
+                pilotStamps: sink.stamps.toArray()
+            };
         }
     };
 }

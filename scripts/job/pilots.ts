@@ -4,9 +4,11 @@
  * the leads whose MQL_Pilot_Group__c must be stamped. Opportunities are kept only as the few figures a pilot reads,
  * and only when a pilot is configured.
  */
-import type {
-    LeadRecord,
-    OpportunityRecord
+import {
+    IdList,
+    type Calibrator,
+    type LeadRecord,
+    type OpportunityRecord
 } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 import {
     accumulatePilot,
@@ -27,21 +29,48 @@ export interface PilotStamp {
 /** One pilot in the job's result: its configuration, both groups' counts and the comparison. */
 export type { PilotReport };
 
-type OppFigures = Pick<
-    OpportunityRecord,
-    'id' | 'leadId' | 'amount' | 'isWon' | 'isClosed' | 'createdDate' | 'closeDate'
->;
+/**
+ * The leads to stamp with their pilot group, kept compactly while the leads stream (ids in an IdList, groups a
+ * byte each): a pilot over a big segment notes tens of thousands, and an id cut from a chunk of CSV or a results
+ * page would keep the chunk.
+ */
+export class PilotStamps {
+    private readonly ids = new IdList();
+    private groups = new Uint8Array(1024);
 
-/** Wraps a sink (the calibrator) so that pilots see the same stream; see the module comment. */
+    get length(): number {
+        return this.ids.length;
+    }
+
+    push(stamp: PilotStamp): void {
+        const i = this.ids.length;
+        if (i === this.groups.length) {
+            const g = new Uint8Array(i * 2);
+            g.set(this.groups);
+            this.groups = g;
+        }
+        this.groups[i] = stamp.group === 'Test' ? 1 : 2;
+        this.ids.push(stamp.id);
+    }
+
+    toArray(): PilotStamp[] {
+        const out: PilotStamp[] = [];
+        this.ids.forEach((id, i) => out.push({ id, group: this.groups[i] === 1 ? 'Test' : 'Control' }));
+        return out;
+    }
+}
+
+/**
+ * Wraps the calibrator so that pilots see the same stream; see the module comment. A lead's opportunity comes
+ * from the calibrator, which has just linked it, so the pilots keep no opportunities of their own.
+ */
 export class PilotSink implements RecordSink {
     private readonly accs: { config: PilotConfig; acc: PilotAccumulator }[];
-    private readonly opps = new Map<string, OppFigures>();
-    private readonly oppByLead = new Map<string, string>();
     /** Leads to stamp with their pilot group (filled while streaming). */
-    readonly stamps: PilotStamp[] = [];
+    readonly stamps = new PilotStamps();
 
     constructor(
-        private readonly inner: RecordSink,
+        private readonly inner: Calibrator,
         readonly pilots: PilotConfig[],
         private readonly asOf: string
     ) {
@@ -50,22 +79,19 @@ export class PilotSink implements RecordSink {
 
     addOpportunity(o: OpportunityRecord): void {
         this.inner.addOpportunity(o);
-        if (this.accs.length === 0) return;
-        const { id, leadId, amount, isWon, isClosed, createdDate, closeDate } = o;
-        this.opps.set(id, { id, leadId, amount, isWon, isClosed, createdDate, closeDate });
-        if (leadId) this.oppByLead.set(leadId, id);
     }
 
     addLead(l: LeadRecord): void {
         this.inner.addLead(l);
+        if (this.accs.length === 0) return;
+        const opportunity = this.inner.lastOpportunity();
         for (const { config, acc } of this.accs) {
             const group = pilotGroupOf(l, config);
             // Only blank groups are stamped: a stamped lead was routed by its group, so it keeps it even if the
             // pilot's test values are edited later.
             if (group !== null && !l.pilotGroup) this.stamps.push({ id: l.id, group });
-            const oppId = l.opportunityId ?? this.oppByLead.get(l.id) ?? null;
             // A lead already stamped keeps its stamped group for the comparison: that is how it was routed.
-            acc.add(l, oppId ? ((this.opps.get(oppId) as OpportunityRecord | undefined) ?? null) : null);
+            acc.add(l, opportunity);
         }
     }
 

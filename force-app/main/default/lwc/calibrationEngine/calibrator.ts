@@ -19,7 +19,23 @@ import type {
     SegmentResult,
     Trigger
 } from './types';
-import { wilson, mulberry32, poisson, quantile, histogramMedian, DAY_MS, toMs, addDays, IdHashSet, IdHashMap } from './stats';
+import {
+    wilson,
+    mulberry32,
+    poisson,
+    quantile,
+    histogramMedian,
+    DAY_MS,
+    toMs,
+    addDays,
+    IdHashSet,
+    IdHashMap,
+    IdList,
+    detachString,
+    SEEN_BEFORE,
+    SEEN_LINKED,
+    monthOfDay
+} from './stats';
 import {
     STARTING_POINTS,
     assignSegment,
@@ -39,6 +55,8 @@ import {
 const parseMs = toMs;
 const DAY = DAY_MS;
 const segmentOf = assignSegment;
+const detach = detachString;
+const monthIndexOfDay = monthOfDay;
 
 
 /** Receives opportunities, then leads, and returns the method's result for every segment. */
@@ -47,7 +65,22 @@ export interface Calibrator {
     addOpportunity(o: OpportunityRecord): void;
     /** Each lead is folded into counts at once and not retained. */
     addLead(l: LeadRecord): void;
+    /**
+     * The opportunity linked to the lead last added (by its opportunityId, or the opportunity's leadId), as the
+     * figures the engine keeps; null when it has none, or when the lead was excluded before its link was looked up
+     * (no id, a duplicate id).
+     */
+    lastOpportunity(): OpportunityFigures | null;
     finish(): CalibrationResult;
+}
+
+/** What the engine keeps of an opportunity: its amount, whether it was won, and when it was created and closed. */
+export interface OpportunityFigures {
+    amount: number;
+    isWon: boolean;
+    /** Epoch ms; NaN when the date is missing or not a date. */
+    createdMs: number;
+    closeMs: number;
 }
 
 const MAX_LISTED_EXCLUSIONS = 1000;
@@ -157,22 +190,38 @@ class SegmentAccumulator {
     }
 }
 
+/** Every opportunity by its position: ids (compactly) and the figures the engine reads, in typed arrays. */
 interface OppStore {
     index: IdHashMap;
     byLead: IdHashMap;
-    amount: number[];
+    amount: Float64Array;
     won: Uint8Array;
-    closeMs: number[];
+    closeMs: Float64Array;
+    createdMs: Float64Array;
     used: Uint8Array;
-    ids: string[];
+    ids: IdList;
+}
+
+function grown<T extends Float64Array | Uint8Array>(a: T, length: number): T {
+    const b = new (a.constructor as { new (n: number): T })(length);
+    b.set(a);
+    return b;
 }
 
 /**
  * Creates a streaming calibrator for the given policies (one per segment), settings and analysis date.
  * Throws ConfigurationError when a segment has more than two overrides.
  */
-export function createCalibrator(input: { policies: SegmentPolicy[]; settings: CalibrationSettings; asOf: string }): Calibrator {
+export function createCalibrator(input: {
+    policies: SegmentPolicy[];
+    settings: CalibrationSettings;
+    asOf: string;
+    /** How many leads and opportunities will come, when the caller knows (only sizes the id tables). */
+    expected?: { leads?: number; opportunities?: number };
+}): Calibrator {
     const { policies, settings, asOf } = input;
+    const expectedLeads = input.expected?.leads ?? 0;
+    const expectedOpps = input.expected?.opportunities ?? 0;
     for (const p of policies) validateOverrides(p.overrides, p.name);
     const asOfMs = parseMs(asOf.length === 10 ? `${asOf}T23:59:59Z` : asOf);
     const lookbackStart = asOfMs - settings.lookbackMonths * 30.4375 * DAY;
@@ -184,21 +233,27 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
     );
     const exclusions: Exclusion[] = [];
     const exclusionCounts: Record<string, number> = {};
-    const seenLeads = new IdHashSet();
-    let oppCap = 1024;
+    // Every lead id seen (the duplicate check), and the lead ids opportunities point at, in one table: a lead with
+    // no opportunity costs one probe for both.
+    const seenLeads = new IdHashSet(expectedLeads);
+    let oppCap = Math.max(1024, expectedOpps);
     const opps: OppStore = {
-        index: new IdHashMap(),
-        byLead: new IdHashMap(),
-        amount: [],
+        index: new IdHashMap(expectedOpps),
+        byLead: new IdHashMap(expectedOpps),
+        amount: new Float64Array(oppCap),
         won: new Uint8Array(oppCap),
-        closeMs: [],
+        closeMs: new Float64Array(oppCap),
+        createdMs: new Float64Array(oppCap),
         used: new Uint8Array(oppCap),
-        ids: []
+        ids: new IdList()
     };
+    /** The opportunity of the lead last added (-1: none), for lastOpportunity. */
+    let lastOpp = -1;
 
     const exclude = (kind: 'lead' | 'opportunity', id: string | null, reason: string): void => {
         exclusionCounts[reason] = (exclusionCounts[reason] ?? 0) + 1;
-        if (exclusions.length < MAX_LISTED_EXCLUSIONS) exclusions.push({ kind, id, reason });
+        // A listed id is copied: cut from a chunk of CSV, it would keep the whole chunk.
+        if (exclusions.length < MAX_LISTED_EXCLUSIONS) exclusions.push({ kind, id: id === null ? null : detach(id), reason });
     };
 
     function addOpportunity(o: OpportunityRecord): void {
@@ -210,23 +265,30 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
         if (!opps.index.setIfAbsent(o.id, i)) return exclude('opportunity', o.id, 'duplicate opportunity id');
         if (i >= oppCap) {
             oppCap *= 2;
-            const w = new Uint8Array(oppCap);
-            w.set(opps.won);
-            opps.won = w;
-            const u = new Uint8Array(oppCap);
-            u.set(opps.used);
-            opps.used = u;
+            opps.amount = grown(opps.amount, oppCap);
+            opps.won = grown(opps.won, oppCap);
+            opps.closeMs = grown(opps.closeMs, oppCap);
+            opps.createdMs = grown(opps.createdMs, oppCap);
+            opps.used = grown(opps.used, oppCap);
         }
         opps.ids.push(o.id);
-        if (o.leadId) opps.byLead.setIfAbsent(o.leadId, i);
-        opps.amount.push(amount);
+        if (o.leadId) {
+            seenLeads.link(o.leadId);
+            opps.byLead.setIfAbsentHashed(i); // link hashed o.leadId just above
+        }
+        opps.amount[i] = amount;
         opps.won[i] = o.isWon ? 1 : 0;
-        opps.closeMs.push(parseMs(o.closeDate ?? null));
+        opps.closeMs[i] = parseMs(o.closeDate ?? null);
+        opps.createdMs[i] = parseMs(o.createdDate ?? null);
     }
 
     function addLead(l: LeadRecord): void {
+        lastOpp = -1;
         if (!l || !l.id) return exclude('lead', null, 'lead without an id');
-        if (!seenLeads.add(l.id)) return exclude('lead', l.id, 'duplicate lead id');
+        const seen = seenLeads.see(l.id);
+        if (seen === SEEN_BEFORE) return exclude('lead', l.id, 'duplicate lead id');
+        // Looked up at once: see() hashed l.id, and only ids an opportunity pointed at are in byLead.
+        const byLeadIdx = seen === SEEN_LINKED ? opps.byLead.getHashed() : -1;
         const segment = segmentOf(l, settings.segmentRules);
         if (!segment) return exclude('lead', l.id, 'no segment rule matches');
         const seg = segments.get(segment);
@@ -239,9 +301,10 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
             if (oppIdx < 0) exclusionCounts['lead points at an unknown opportunity (kept, amount unknown)'] =
                 (exclusionCounts['lead points at an unknown opportunity (kept, amount unknown)'] ?? 0) + 1;
         } else {
-            oppIdx = opps.byLead.getHashed(); // seenLeads.add hashed l.id just above
+            oppIdx = byLeadIdx;
         }
         if (oppIdx >= 0) opps.used[oppIdx] = 1;
+        lastOpp = oppIdx;
         acc.leads++;
         if (!l.handoffDate) return;
         const handoffMs = parseMs(l.handoffDate);
@@ -315,11 +378,15 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
 
         if (l.rejected) {
             const reason = l.rejectionReason || '(no reason given)';
-            acc.reasons.set(reason, (acc.reasons.get(reason) ?? 0) + 1);
+            const seenReason = acc.reasons.get(reason);
+            // Map keys outlive the lead: a new one is copied, so that it keeps no chunk of CSV alive.
+            const key = seenReason === undefined ? detach(reason) : reason;
+            acc.reasons.set(key, (seenReason ?? 0) + 1);
             const bandFrom = Math.floor(s / settings.bandWidth) * settings.bandWidth;
             let m = acc.reasonsByBand.get(bandFrom);
             if (!m) acc.reasonsByBand.set(bandFrom, (m = new Map()));
-            m.set(reason, (m.get(reason) ?? 0) + 1);
+            const inBand = m.get(reason);
+            m.set(inBand === undefined ? detach(reason) : reason, (inBand ?? 0) + 1);
         }
         // The qualified date is parsed once: days to SQL here, the 30-day SQL window below.
         const qualifiedMs = l.qualified && l.qualifiedDate ? parseMs(l.qualifiedDate) : NaN;
@@ -375,22 +442,29 @@ export function createCalibrator(input: { policies: SegmentPolicy[]; settings: C
         }
     }
 
+    function lastOpportunity(): OpportunityFigures | null {
+        const i = lastOpp;
+        if (i < 0) return null;
+        return { amount: opps.amount[i], isWon: opps.won[i] === 1, createdMs: opps.createdMs[i], closeMs: opps.closeMs[i] };
+    }
+
     function finish(): CalibrationResult {
-        for (let i = 0; i < opps.ids.length; i++) {
-            if (!opps.used[i]) exclude('opportunity', opps.ids[i], 'opportunity with no lead');
-        }
+        opps.ids.forEach((id, i) => {
+            if (!opps.used[i]) exclude('opportunity', id, 'opportunity with no lead');
+        });
         const results: SegmentResult[] = policies.map((p) =>
             analyseSegment(p, segments.get(p.name)!.acc, settings, asOf)
         );
         return { asOf, segments: results, exclusions, exclusionCounts };
     }
 
-    return { addOpportunity, addLead, finish };
+    return { addOpportunity, addLead, lastOpportunity, finish };
 }
 
 function bump(m: Map<string, { handedOff: number; qualified: number; won: number }>, key: string, q: boolean, w: boolean): void {
     let e = m.get(key);
-    if (!e) m.set(key, (e = { handedOff: 0, qualified: 0, won: 0 }));
+    // A new key is copied: cut from a chunk of CSV, it would keep the whole chunk for the rest of the run.
+    if (!e) m.set(detachString(key), (e = { handedOff: 0, qualified: 0, won: 0 }));
     e.handedOff++;
     if (q) e.qualified++;
     if (w) e.won++;
@@ -404,9 +478,11 @@ export function calibrate(input: {
     settings: CalibrationSettings;
     asOf: string;
 }): CalibrationResult {
-    const c = createCalibrator(input);
-    for (const o of input.opportunities) c.addOpportunity(o);
-    for (const l of input.leads) c.addLead(l);
+    const c = createCalibrator({ ...input, expected: { leads: input.leads.length, opportunities: input.opportunities.length } });
+    // Indexed loops: for-of made an iterator result per record here (addLead is too large for it to be optimised away).
+    const { opportunities, leads } = input;
+    for (let i = 0; i < opportunities.length; i++) c.addOpportunity(opportunities[i]);
+    for (let i = 0; i < leads.length; i++) c.addLead(leads[i]);
     return c.finish();
 }
 
@@ -571,15 +647,7 @@ function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, settings
  * civil_from_days): no Date object and no lookup per lead.
  */
 function monthOf(ms: number): number {
-    const z = Math.floor(ms / DAY) + 719468;
-    const era = Math.floor(z / 146097);
-    const doe = z - era * 146097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const m = mp < 10 ? mp + 3 : mp - 9;
-    const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-    return y * 12 + m - 1;
+    return monthIndexOfDay(Math.floor(ms / DAY));
 }
 
 /** 'YYYY-MM' of a month index from `monthOf`. */

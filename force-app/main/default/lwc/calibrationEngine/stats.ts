@@ -94,7 +94,10 @@ export function toMs(value: string | null | undefined): number {
         const d = digits(value, 8, 2);
         if (mo < 1 || mo > 12 || d < 1 || d > 31) return NaN;
         if (y < 0) return NaN;
-        if (n === 10) return daysFromCivil(y, mo, d) * DAY_MS;
+        // Years 1900-2199 from a table of month starts (the divisions of daysFromCivil were a third of this function).
+        const day =
+            y >= 1900 && y < 2200 ? MONTH_START[(y - 1900) * 12 + mo - 1] + d - 1 : daysFromCivil(y, mo, d);
+        if (n === 10) return day * DAY_MS;
         if (n >= 19 && value.charCodeAt(10) === 84) {
             let i = 19;
             let ms = 0;
@@ -111,7 +114,8 @@ export function toMs(value: string | null | undefined): number {
                 const h = digits(value, 11, 2);
                 const mi = digits(value, 14, 2);
                 const se = digits(value, 17, 2);
-                if (h >= 0 && h < 24 && mi >= 0 && se >= 0) return daysFromCivil(y, mo, d) * DAY_MS + ((h * 60 + mi) * 60 + se) * 1000 + Math.round(ms);
+                if (h >= 0 && h < 24 && mi >= 0 && se >= 0)
+                    return day * DAY_MS + ((h * 60 + mi) * 60 + se) * 1000 + Math.round(ms);
             }
         }
     }
@@ -129,7 +133,12 @@ function utcZone(s: string, i: number): boolean {
     if (sign !== 43 && sign !== 45) return false;
     // Character codes only: no closure or substring per call (this runs for every date-time of every lead).
     if (rest === 5)
-        return s.charCodeAt(i + 1) === 48 && s.charCodeAt(i + 2) === 48 && s.charCodeAt(i + 3) === 48 && s.charCodeAt(i + 4) === 48;
+        return (
+            s.charCodeAt(i + 1) === 48 &&
+            s.charCodeAt(i + 2) === 48 &&
+            s.charCodeAt(i + 3) === 48 &&
+            s.charCodeAt(i + 4) === 48
+        );
     return (
         rest === 6 &&
         s.charCodeAt(i + 1) === 48 &&
@@ -150,6 +159,38 @@ function daysFromCivil(y: number, m: number, d: number): number {
     return era * 146097 + doe - 719468;
 }
 
+/** Days since 1970-01-01 of the first of each month of the years 1900-2199, at (year - 1900) × 12 + month − 1. */
+const MONTH_START = (() => {
+    const t = new Int32Array(300 * 12);
+    for (let y = 1900; y < 2200; y++)
+        for (let m = 1; m <= 12; m++) t[(y - 1900) * 12 + m - 1] = daysFromCivil(y, m, 1);
+    return t;
+})();
+
+/**
+ * The month index (year × 12 + month − 1) of a day number (days since 1970-01-01, UTC): from the table of month
+ * starts for 1900-2199 (a guess from the mean month length, corrected by a step), by arithmetic elsewhere.
+ */
+export function monthOfDay(day: number): number {
+    let i = Math.floor((day + 25567) / 30.436875);
+    if (i >= 0 && i < MONTH_START.length) {
+        if (i + 1 < MONTH_START.length && MONTH_START[i + 1] <= day) i++;
+        else if (MONTH_START[i] > day) i--;
+        if (i >= 0) return 1900 * 12 + i;
+    }
+    const z = day + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor(
+        (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365
+    );
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const m = mp < 10 ? mp + 3 : mp - 9;
+    const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    return y * 12 + m - 1;
+}
+
 function digits(s: string, at: number, len: number): number {
     let v = 0;
     for (let i = at; i < at + len; i++) {
@@ -167,36 +208,178 @@ export function addDays(isoDate: string, days: number): string {
 
 let H1 = 0;
 let H2 = 0;
+/** The part of a table an id goes to (0-255), from its characters but the last five. */
+let PART = 0;
 
-/** Two independent 32-bit hashes of an id (FNV-1a and a murmur-style mix) into H1 and H2; H2 is never 0. */
+/**
+ * Two independent 32-bit hashes of an id (FNV-1a and a murmur-style mix) into H1 and H2 (never 0), and the part of
+ * a table it belongs in, PART, from a hash of all its characters but the last five. Ids that differ only at the end
+ * (Salesforce ids made one after another, which exports list in order) share a part, so a run of them works in one
+ * small stretch of memory instead of a random place in a large table each; other ids spread over all parts.
+ */
 function idHashes(id: string): void {
     let h1 = 0x811c9dc5;
     let h2 = 0x9747b28c;
-    for (let i = 0; i < id.length; i++) {
+    const n = id.length;
+    const cut = n > 5 ? n - 5 : 0;
+    let i = 0;
+    for (; i < cut; i++) {
         const c = id.charCodeAt(i);
         h1 = Math.imul(h1 ^ c, 16777619);
         h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
     }
-    H1 = h1;
+    // murmur3's finaliser on the prefix's hash, so that its top byte depends on every character.
+    let p = h1 ^ (h1 >>> 16);
+    p = Math.imul(p, 0x85ebca6b);
+    p ^= p >>> 13;
+    p = Math.imul(p, 0xc2b2ae35);
+    PART = (p ^ (p >>> 16)) >>> 24;
+    for (; i < n; i++) {
+        const c = id.charCodeAt(i);
+        h1 = Math.imul(h1 ^ c, 16777619);
+        h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
+    }
+    H1 = h1 | 0; // an int32, as the slots keep it (an empty id never went through Math.imul)
     H2 = h2 | 1;
 }
 
+/** Sub-tables a table is split into, by the top byte of the first hash. */
+const PARTS = 256;
+/** Flag bits kept in the low bits of a slot's second hash (bit 0 is always set: 0 marks an empty slot). */
+const FLAG_BITS = 6;
+
 /**
- * A map from ids to small non-negative integers kept as two independent 32-bit hashes in typed arrays (open
- * addressing), for millions of lead and opportunity ids without holding the id strings: 12 bytes a slot instead of
- * a string and a hash-table entry. Two ids are confused only if both hashes collide (about 1 in 2^64).
+ * The open-addressing table under IdHashMap and IdHashSet: each id kept as two independent 32-bit hashes (8 bytes,
+ * no string), optionally with a 32-bit value, for millions of lead and opportunity ids. Two ids are confused only if
+ * both hashes collide (about 1 in 2^61). The table is split into 256 parts (PART, see idHashes), each
+ * doubled once three quarters full: growing touches one small part at a time (it stays in cache, and never holds two
+ * copies of the whole table). A caller that knows how many ids will come sizes it for them at once.
+ */
+class IdTable {
+    private readonly keys: Int32Array[] = [];
+    private readonly values: Int32Array[] = [];
+    private readonly caps = new Int32Array(PARTS);
+    private readonly counts = new Int32Array(PARTS);
+    private total = 0;
+
+    /** `expected`: how many ids the caller expects, when it knows; the table is sized for them at once. */
+    constructor(
+        private readonly withValues: boolean,
+        expected = 0
+    ) {
+        const cap = Math.max(16, Math.ceil(expected / PARTS / 0.6));
+        for (let p = 0; p < PARTS; p++) {
+            this.keys.push(new Int32Array(cap * 2));
+            this.values.push(new Int32Array(withValues ? cap : 0));
+            this.caps[p] = cap;
+        }
+    }
+
+    get size(): number {
+        return this.total;
+    }
+
+    /** The slot of the id last hashed in its part, or -1 - (the empty slot where it would go). */
+    find(): number {
+        const h1 = H1;
+        const h2 = H2 & ~FLAG_BITS;
+        const p = PART;
+        const k = this.keys[p];
+        const cap = this.caps[p];
+        // Multiply-shift range reduction: any capacity, not only powers of two.
+        let i = (((h1 >>> 8) * cap) / 16777216) | 0;
+        for (;;) {
+            const b = k[i * 2 + 1];
+            if (b === 0) return -1 - i;
+            if (k[i * 2] === h1 && (b & ~FLAG_BITS) === h2) return i;
+            if (++i === cap) i = 0;
+        }
+    }
+
+    part(): number {
+        return PART;
+    }
+
+    flags(part: number, slot: number): number {
+        return this.keys[part][slot * 2 + 1] & FLAG_BITS;
+    }
+
+    setFlags(part: number, slot: number, flags: number): void {
+        this.keys[part][slot * 2 + 1] |= flags;
+    }
+
+    value(part: number, slot: number): number {
+        return this.values[part][slot];
+    }
+
+    /** Puts the id last hashed at the empty slot `find` answered (-1 - slot), with flags and a value. */
+    insert(empty: number, flags: number, value: number): void {
+        const p = PART;
+        if ((this.counts[p] + 1) * 4 > this.caps[p] * 3) {
+            this.grow(p);
+            empty = this.find();
+        }
+        const i = -1 - empty;
+        this.keys[p][i * 2] = H1;
+        this.keys[p][i * 2 + 1] = (H2 & ~FLAG_BITS) | flags;
+        if (this.withValues) this.values[p][i] = value;
+        this.counts[p]++;
+        this.total++;
+    }
+
+    private grow(p: number): void {
+        const oldKeys = this.keys[p];
+        const oldValues = this.values[p];
+        const oldCap = this.caps[p];
+        const cap = oldCap * 2;
+        const k = new Int32Array(cap * 2);
+        const v = new Int32Array(this.withValues ? cap : 0);
+        for (let j = 0; j < oldCap; j++) {
+            const b = oldKeys[j * 2 + 1];
+            if (b === 0) continue;
+            const a = oldKeys[j * 2];
+            let i = (((a >>> 8) * cap) / 16777216) | 0;
+            while (k[i * 2 + 1] !== 0) if (++i === cap) i = 0;
+            k[i * 2] = a;
+            k[i * 2 + 1] = b;
+            if (this.withValues) v[i] = oldValues[j];
+        }
+        this.keys[p] = k;
+        this.values[p] = v;
+        this.caps[p] = cap;
+    }
+
+    /** Bytes held by the slots (for the benchmarks). */
+    get bytes(): number {
+        let n = 0;
+        for (let p = 0; p < PARTS; p++) n += this.keys[p].byteLength + this.values[p].byteLength;
+        return n;
+    }
+}
+
+/**
+ * A map from ids to small non-negative integers (see IdTable): 12 bytes a slot, no id string kept.
  */
 export class IdHashMap {
-    /** Slots of three Int32 each — hash 1, hash 2 (0 = empty), value — side by side, so a probe reads one cache line. */
-    private slots = new Int32Array(3 << 16);
-    private capacity = 1 << 16;
-    private count = 0;
+    private readonly table: IdTable;
+
+    /** `expected`: how many ids will come, when known (the table is sized for them at once). */
+    constructor(expected = 0) {
+        this.table = new IdTable(true, expected);
+    }
 
     /** Sets `id` to `value` unless it is already there; returns false when it was. */
     setIfAbsent(id: string, value: number): boolean {
-        if (this.count * 2 >= this.capacity) this.grow();
         idHashes(id);
-        return this.put(H1, H2, value);
+        return this.setIfAbsentHashed(value);
+    }
+
+    /** `setIfAbsent` for the id last hashed (by an IdHashSet's `link`, say). */
+    setIfAbsentHashed(value: number): boolean {
+        const at = this.table.find();
+        if (at >= 0) return false;
+        this.table.insert(at, 0, value);
+        return true;
     }
 
     /** The value of `id`, or -1. */
@@ -207,53 +390,137 @@ export class IdHashMap {
 
     /** The value of the id last hashed (by `get`, `setIfAbsent` or an IdHashSet's `add`), or -1: one hash, two maps. */
     getHashed(): number {
-        const h1 = H1;
-        const h2 = H2;
-        const s = this.slots;
-        const mask = this.capacity - 1;
-        for (let i = h1 & mask; s[i * 3 + 1] !== 0; i = (i + 1) & mask) if (s[i * 3] === h1 && s[i * 3 + 1] === h2) return s[i * 3 + 2];
-        return -1;
+        const at = this.table.find();
+        return at >= 0 ? this.table.value(this.table.part(), at) : -1;
     }
 
     get size(): number {
-        return this.count;
+        return this.table.size;
     }
 
-    private put(h1: number, h2: number, value: number): boolean {
-        const s = this.slots;
-        const mask = this.capacity - 1;
-        let i = h1 & mask;
-        while (s[i * 3 + 1] !== 0) {
-            if (s[i * 3] === h1 && s[i * 3 + 1] === h2) return false;
-            i = (i + 1) & mask;
-        }
-        s[i * 3] = h1;
-        s[i * 3 + 1] = h2;
-        s[i * 3 + 2] = value;
-        this.count++;
-        return true;
-    }
-
-    private grow(): void {
-        const old = this.slots;
-        const oldCapacity = this.capacity;
-        this.capacity = oldCapacity * 2;
-        this.slots = new Int32Array(this.capacity * 3);
-        this.count = 0;
-        for (let i = 0; i < oldCapacity; i++) if (old[i * 3 + 1] !== 0) this.put(old[i * 3], old[i * 3 + 1], old[i * 3 + 2]);
+    get bytes(): number {
+        return this.table.bytes;
     }
 }
 
-/** A set of ids on IdHashMap: catches duplicates among millions of ids in 12 bytes each. */
+/** What IdHashSet.see found: a new id, a new id an opportunity had pointed at, or one seen before. */
+export const SEEN_NEW = 0;
+export const SEEN_LINKED = 1;
+export const SEEN_BEFORE = 2;
+const SEEN = 2;
+const LINKED = 4;
+
+/**
+ * A set of ids (see IdTable) in 8 bytes a slot, which can also note ids that something points at before they are
+ * seen: the engine notes each opportunity's lead id, so that a lead with no opportunity costs one probe for both
+ * the duplicate check and the opportunity link.
+ */
 export class IdHashSet {
-    private readonly map = new IdHashMap();
+    private readonly table: IdTable;
+
+    /** `expected`: how many ids will come, when known (the table is sized for them at once). */
+    constructor(expected = 0) {
+        this.table = new IdTable(false, expected);
+    }
 
     /** Adds an id; returns false when it was already there. */
     add(id: string): boolean {
-        return this.map.setIfAbsent(id, 0);
+        return this.see(id) !== SEEN_BEFORE;
     }
 
+    /** Marks `id` seen: SEEN_BEFORE when it was, else SEEN_LINKED when `link` had noted it, else SEEN_NEW. */
+    see(id: string): number {
+        idHashes(id);
+        const t = this.table;
+        const at = t.find();
+        if (at < 0) {
+            t.insert(at, SEEN, 0);
+            return SEEN_NEW;
+        }
+        const p = t.part();
+        const f = t.flags(p, at);
+        if (f & SEEN) return SEEN_BEFORE;
+        t.setFlags(p, at, SEEN);
+        return f & LINKED ? SEEN_LINKED : SEEN_NEW;
+    }
+
+    /** Notes that something points at `id` (it is not seen by this). */
+    link(id: string): void {
+        idHashes(id);
+        const t = this.table;
+        const at = t.find();
+        if (at < 0) t.insert(at, LINKED, 0);
+        else t.setFlags(t.part(), at, LINKED);
+    }
+
+    /** Ids seen (linked-only ids are not counted). */
     get size(): number {
-        return this.map.size;
+        return this.table.size;
+    }
+
+    get bytes(): number {
+        return this.table.bytes;
+    }
+}
+
+/**
+ * A copy of a string that shares no memory with the text it was cut from. JavaScript engines keep a cut-out
+ * string's whole parent alive, so an id or a name kept from a 64 KB chunk of CSV would keep the chunk; the copy
+ * made here (a concatenation, flattened by the slice) keeps only its own characters.
+ */
+export function detachString(s: string): string {
+    return (' ' + s).slice(1);
+}
+
+/**
+ * A list of ids kept as joined strings of a thousand ids each, with their lengths in a typed array: a joined
+ * string is a flat copy, so the list keeps none of the text the ids were cut from, and costs about a byte a
+ * character and four an id rather than an object an id.
+ */
+export class IdList {
+    private readonly chunks: string[] = [];
+    private pending: string[] = [];
+    private lengths = new Uint32Array(1024);
+    private count = 0;
+
+    get length(): number {
+        return this.count;
+    }
+
+    push(id: string): void {
+        if (this.count === this.lengths.length) {
+            const l = new Uint32Array(this.count * 2);
+            l.set(this.lengths);
+            this.lengths = l;
+        }
+        this.lengths[this.count++] = id.length;
+        this.pending.push(id);
+        if (this.pending.length === 1000) this.flush();
+    }
+
+    /** Calls `fn` with each id and its position, in the order pushed. */
+    forEach(fn: (id: string, index: number) => void): void {
+        let i = 0;
+        for (const chunk of this.chunks) {
+            let at = 0;
+            for (let j = 0; j < 1000; j++, i++) {
+                const n = this.lengths[i];
+                fn(chunk.slice(at, at + n), i);
+                at += n;
+            }
+        }
+        for (const id of this.pending) fn(id, i++);
+    }
+
+    toArray(): string[] {
+        const out: string[] = [];
+        this.forEach((id) => out.push(id));
+        return out;
+    }
+
+    private flush(): void {
+        // Always a thousand ids a chunk: forEach counts on it.
+        this.chunks.push(this.pending.join(''));
+        this.pending = [];
     }
 }

@@ -146,12 +146,31 @@ export function emptyGroup(): GroupStats {
     };
 }
 
+/**
+ * What a pilot reads of a lead's opportunity: an OpportunityRecord, or the engine's figures for it (its dates as
+ * epoch ms, NaN when missing), so that the job need not keep its own copy of every opportunity.
+ */
+export type PilotOpportunity =
+    | Pick<OpportunityRecord, 'amount' | 'isWon' | 'createdDate' | 'closeDate'>
+    | { amount: number | null; isWon: boolean; createdMs: number; closeMs: number };
+
+/** Epoch ms of an opportunity's created or close date, or null when it has none. */
+function oppMs(opp: PilotOpportunity | null, which: 'created' | 'close'): number | null {
+    if (!opp) return null;
+    if ('createdMs' in opp) {
+        const ms = which === 'created' ? opp.createdMs : opp.closeMs;
+        return Number.isFinite(ms) ? ms : null;
+    }
+    const iso = which === 'created' ? opp.createdDate : opp.closeDate;
+    return iso ? toMs(iso) : null;
+}
+
 /** Streams leads into test and control GroupStats; see `accumulatePilot`. */
 export interface PilotAccumulator {
     /** Folds one lead (with its converted opportunity, if any) into its group; returns the group or null. */
     add(
         lead: LeadRecord,
-        opportunity?: OpportunityRecord | null,
+        opportunity?: PilotOpportunity | null,
         segment?: string | null
     ): 'Test' | 'Control' | null;
     /** The groups so far. */
@@ -190,7 +209,7 @@ export function accumulatePilot(config: PilotConfig, asOf: string): PilotAccumul
                 if (lead.accepted && !lead.rejected) g.acceptance.k++;
             }
             const opp = opportunity ?? null;
-            const oppAt = opp?.createdDate ? toMs(opp.createdDate) : null;
+            const oppAt = oppMs(opp, 'created');
             const age = (asOfMs - handoff) / DAY_MS;
             for (const [days, t] of [
                 [30, g.opp30],
@@ -201,7 +220,7 @@ export function accumulatePilot(config: PilotConfig, asOf: string): PilotAccumul
                 if (oppAt !== null && oppAt - handoff <= days * DAY_MS) t.k++;
             }
             if (age >= 90) {
-                const closed = opp?.closeDate ? toMs(opp.closeDate) : null;
+                const closed = oppMs(opp, 'close');
                 const won =
                     opp && opp.isWon && closed !== null && closed - handoff <= 90 * DAY_MS
                         ? (opp.amount ?? 0)
