@@ -1,11 +1,12 @@
 /**
  * The job's pilot step: a record sink that passes every record on to the calibrator and, for each configured
  * pilot, folds the pilot's leads into test/control counts (c/calibrationGovernance's `accumulatePilot`) and notes
- * the leads whose MQL_Pilot_Group__c must be stamped. Opportunities are kept only as the few figures a pilot reads,
- * and only when a pilot is configured.
+ * the leads whose MQL_Pilot_Group__c must be stamped. It keeps no opportunities: a lead's comes from the
+ * calibrator, which has just linked it.
  */
 import {
     IdList,
+    grown,
     type Calibrator,
     type LeadRecord,
     type OpportunityRecord
@@ -44,11 +45,7 @@ export class PilotStamps {
 
     push(stamp: PilotStamp): void {
         const i = this.ids.length;
-        if (i === this.groups.length) {
-            const g = new Uint8Array(i * 2);
-            g.set(this.groups);
-            this.groups = g;
-        }
+        if (i === this.groups.length) this.groups = grown(this.groups, i * 2);
         this.groups[i] = stamp.group === 'Test' ? 1 : 2;
         this.ids.push(stamp.id);
     }

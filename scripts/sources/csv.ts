@@ -21,7 +21,10 @@ import {
     type Row
 } from './salesforceRows';
 import { InputFileError, RowError } from '../errors';
-import type { SegmentPolicy } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import {
+    grown,
+    type SegmentPolicy
+} from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 
 /**
  * Streams the rows of one CSV file, checking its header first: every required column must be there (matched
@@ -283,12 +286,8 @@ class RowPositions implements CsvRecordPositions {
 
     add(at: number, line: number): void {
         if (this.count === this.at.length) {
-            const a = new Float64Array(this.count * 2);
-            a.set(this.at);
-            this.at = a;
-            const l = new Uint32Array(this.count * 2);
-            l.set(this.lines);
-            this.lines = l;
+            this.at = grown(this.at, this.count * 2);
+            this.lines = grown(this.lines, this.count * 2);
         }
         this.at[this.count] = at;
         this.lines[this.count++] = line;

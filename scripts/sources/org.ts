@@ -31,10 +31,13 @@ import {
     type JobSettings,
     type SettingsFile
 } from '../config/settings';
-import type {
-    SegmentPolicy,
-    SegmentRule,
-    LeadRecord
+import {
+    IdList,
+    detachString,
+    grown,
+    type SegmentPolicy,
+    type SegmentRule,
+    type LeadRecord
 } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 import {
     assertFieldsExist,
@@ -183,45 +186,31 @@ export interface LeadStamp {
 }
 
 /**
- * Leads to stamp, kept compactly while streaming (a big org has hundreds of thousands): ids in strings of many
- * ids each, scores in a Float64Array, the source and whether a handoff date goes with it in a byte each.
+ * Leads to stamp, kept compactly while streaming (a big org has hundreds of thousands): ids in an IdList, scores
+ * in a Float64Array, the source in a byte each.
  */
 class StampStore {
-    private ids: string[] = [];
-    private pendingIds: string[] = [];
+    private readonly ids = new IdList();
     private scores = new Float64Array(1024);
     private kinds = new Uint8Array(1024);
     /** Handoff dates to stamp, by stamp number (only converted leads that had none). */
     private readonly handoffDates = new Map<number, string>();
-    private count = 0;
 
     add(stamp: LeadStamp): void {
-        const i = this.count++;
+        const i = this.ids.length;
         if (i >= this.scores.length) {
-            const scores = new Float64Array(this.scores.length * 2);
-            scores.set(this.scores);
-            this.scores = scores;
-            const kinds = new Uint8Array(this.kinds.length * 2);
-            kinds.set(this.kinds);
-            this.kinds = kinds;
+            this.scores = grown(this.scores, this.scores.length * 2);
+            this.kinds = grown(this.kinds, this.kinds.length * 2);
         }
-        this.pendingIds.push(stamp.id);
-        // Joined a thousand at a time: a joined string is a copy, so it keeps none of the pages the ids came from.
-        if (this.pendingIds.length === 1000) this.flushIds();
+        this.ids.push(stamp.id);
         this.scores[i] = stamp.score;
         this.kinds[i] = stamp.source === 'History' ? 1 : 2;
-        if (stamp.handoffDate) this.handoffDates.set(i, stamp.handoffDate);
-    }
-
-    private flushIds(): void {
-        if (this.pendingIds.length > 0) this.ids.push(this.pendingIds.join('\n'));
-        this.pendingIds = [];
+        // Copied, like the ids: a date cut from a results page would keep the page.
+        if (stamp.handoffDate) this.handoffDates.set(i, detachString(stamp.handoffDate));
     }
 
     toArray(): LeadStamp[] {
-        this.flushIds();
-        const ids = this.ids.flatMap((chunk) => chunk.split('\n'));
-        return ids.map((id, i) => ({
+        return this.ids.toArray().map((id, i) => ({
             id,
             score: this.scores[i],
             source: this.kinds[i] === 1 ? 'History' : 'Current',

@@ -5,6 +5,7 @@
  */
 import {
     IdHashMap,
+    grown,
     assignSegment,
     matchesRule,
     type LeadRecord,
@@ -302,14 +303,9 @@ export class HandoffScores {
         const i = this.count;
         if (!this.index.setIfAbsent(lead.id, i)) return;
         if (i >= this.handoffMs.length) {
-            const grow = (a: Float64Array) => {
-                const b = new Float64Array(a.length * 2);
-                b.set(a);
-                return b;
-            };
-            this.handoffMs = grow(this.handoffMs);
-            this.best = grow(this.best);
-            this.bestMs = grow(this.bestMs);
+            this.handoffMs = grown(this.handoffMs, i * 2);
+            this.best = grown(this.best, i * 2);
+            this.bestMs = grown(this.bestMs, i * 2);
         }
         this.handoffMs[i] = Date.parse(normaliseDate(lead.handoffDate ?? ''));
         this.best[i] = NaN;

@@ -34,7 +34,8 @@ import {
     detachString,
     SEEN_BEFORE,
     SEEN_LINKED,
-    monthOfDay
+    monthOfDay,
+    grown
 } from './stats';
 import {
     STARTING_POINTS,
@@ -200,12 +201,6 @@ interface OppStore {
     createdMs: Float64Array;
     used: Uint8Array;
     ids: IdList;
-}
-
-function grown<T extends Float64Array | Uint8Array>(a: T, length: number): T {
-    const b = new (a.constructor as { new (n: number): T })(length);
-    b.set(a);
-    return b;
 }
 
 /**
@@ -464,7 +459,7 @@ export function createCalibrator(input: {
 function bump(m: Map<string, { handedOff: number; qualified: number; won: number }>, key: string, q: boolean, w: boolean): void {
     let e = m.get(key);
     // A new key is copied: cut from a chunk of CSV, it would keep the whole chunk for the rest of the run.
-    if (!e) m.set(detachString(key), (e = { handedOff: 0, qualified: 0, won: 0 }));
+    if (!e) m.set(detach(key), (e = { handedOff: 0, qualified: 0, won: 0 }));
     e.handedOff++;
     if (q) e.qualified++;
     if (w) e.won++;

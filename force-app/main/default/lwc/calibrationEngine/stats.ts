@@ -243,7 +243,7 @@ function idHashes(id: string): void {
     H2 = h2 | 1;
 }
 
-/** Sub-tables a table is split into, by the top byte of the first hash. */
+/** Parts a table is split into (PART, from idHashes). */
 const PARTS = 256;
 /** Flag bits kept in the low bits of a slot's second hash (bit 0 is always set: 0 marks an empty slot). */
 const FLAG_BITS = 6;
@@ -348,13 +348,6 @@ class IdTable {
         this.values[p] = v;
         this.caps[p] = cap;
     }
-
-    /** Bytes held by the slots (for the benchmarks). */
-    get bytes(): number {
-        let n = 0;
-        for (let p = 0; p < PARTS; p++) n += this.keys[p].byteLength + this.values[p].byteLength;
-        return n;
-    }
 }
 
 /**
@@ -396,10 +389,6 @@ export class IdHashMap {
 
     get size(): number {
         return this.table.size;
-    }
-
-    get bytes(): number {
-        return this.table.bytes;
     }
 }
 
@@ -453,14 +442,17 @@ export class IdHashSet {
         else t.setFlags(t.part(), at, LINKED);
     }
 
-    /** Ids seen (linked-only ids are not counted). */
+    /** Ids held: those seen and those only linked. */
     get size(): number {
         return this.table.size;
     }
+}
 
-    get bytes(): number {
-        return this.table.bytes;
-    }
+/** A copy of a typed array grown to `length` (its contents first, zeros after). */
+export function grown<T extends Float64Array | Uint32Array | Uint8Array>(a: T, length: number): T {
+    const b = new (a.constructor as new (n: number) => T)(length);
+    b.set(a);
+    return b;
 }
 
 /**
@@ -488,11 +480,7 @@ export class IdList {
     }
 
     push(id: string): void {
-        if (this.count === this.lengths.length) {
-            const l = new Uint32Array(this.count * 2);
-            l.set(this.lengths);
-            this.lengths = l;
-        }
+        if (this.count === this.lengths.length) this.lengths = grown(this.lengths, this.count * 2);
         this.lengths[this.count++] = id.length;
         this.pending.push(id);
         if (this.pending.length === 1000) this.flush();
