@@ -76,13 +76,17 @@ test('IdHashMap keeps the first value set for an id, like a Map with set-if-abse
     );
 });
 
-test('IdList gives back every id in order, past the thousand-id chunks, empty and long ids included', () => {
+test('IdList gives back every id in order and by position, past the thousand-id chunks, empty and long ids included', () => {
     fc.assert(
         fc.property(fc.array(fc.string({ maxLength: 40 }), { maxLength: 2500 }), (ids) => {
             const list = new IdList();
             for (const id of ids) list.push(id);
             assert.equal(list.length, ids.length);
             assert.deepEqual(list.toArray(), ids);
+            assert.deepEqual(
+                ids.map((_, i) => list.at(i)),
+                ids
+            );
             const positions: number[] = [];
             list.forEach((_, i) => positions.push(i));
             assert.deepEqual(
@@ -127,4 +131,26 @@ test('toMs reads the shapes Salesforce writes exactly as Date.parse does, in eve
     assert.ok(Number.isNaN(toMs('not a date')));
     assert.ok(Number.isNaN(toMs('')));
     assert.ok(Number.isNaN(toMs(null)));
+});
+
+test('toMs gives NaN when any digit of a Salesforce date or date-time is not a digit', () => {
+    // The fast path checks all the digits of a part in one test: each position, and the characters just below '0'
+    // and just above '9' (':' to '?'), which a test of the low four bits alone would let through.
+    const instant = fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2199, 11, 31) });
+    const digitAt = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
+    const bad = fc.constantFrom('/', ':', ';', '?', '@', 'a', ' ', '\u0660');
+    fc.assert(
+        fc.property(instant, fc.constantFrom(...digitAt), bad, fc.boolean(), (ms, at, ch, z) => {
+            const iso = `${new Date(ms).toISOString().slice(0, 23)}${z ? 'Z' : '+0000'}`;
+            const broken = iso.slice(0, at) + ch + iso.slice(at + 1);
+            assert.ok(Number.isNaN(toMs(broken)), broken);
+            if (at < 10) assert.ok(Number.isNaN(toMs(broken.slice(0, 10))), broken.slice(0, 10));
+        }),
+        { numRuns: 3000 }
+    );
+    assert.ok(Number.isNaN(toMs('2024-01-32')));
+    assert.ok(Number.isNaN(toMs('2024-00-10T00:00:00.000+0000')));
+    // Hour 24 is left to Date.parse, which reads 24:00 as the next midnight.
+    assert.equal(toMs('2024-01-10T24:00:00.000+0000'), Date.parse('2024-01-11T00:00:00.000Z'));
+    assert.equal(toMs('2024-01-10T10:00:00.000+0100'), Date.parse('2024-01-10T10:00:00.000+01:00'));
 });

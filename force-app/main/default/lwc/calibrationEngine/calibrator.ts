@@ -59,7 +59,6 @@ const segmentOf = assignSegment;
 const detach = detachString;
 const monthIndexOfDay = monthOfDay;
 
-
 /** Receives opportunities, then leads, and returns the method's result for every segment. */
 export interface Calibrator {
     /** Opportunities must be added before the leads that point at them (lead.opportunityId or opp.leadId). */
@@ -91,6 +90,45 @@ const CLASSES = 16; // rejected | accepted<<1 | qualified<<2 | won<<3
 const MAX_DAYS = 3650;
 const MAX_HOURS = 24 * 90;
 
+/** Counts of one MQL path or lead source. */
+interface Tally {
+    handedOff: number;
+    qualified: number;
+    won: number;
+}
+
+function tally(rows: Tally[], at: number, q: boolean, w: boolean): void {
+    const e = rows[at] ?? (rows[at] = { handedOff: 0, qualified: 0, won: 0 });
+    e.handedOff++;
+    if (q) e.qualified++;
+    if (w) e.won++;
+}
+
+/**
+ * The distinct names a segment counts by (paths, lead sources, rejection reasons), each at the position it was first
+ * seen. A handful is usual, and comparing a name with a handful costs less than hashing it (a name read from CSV is
+ * a new string every lead, whose hash a map would compute each time); past sixteen a map takes over.
+ */
+class Keys {
+    readonly names: string[] = [];
+    private readonly byName = new Map<string, number>();
+
+    /** The position of `name`, which is added (copied, so that it keeps no chunk of CSV alive) when new. */
+    at(name: string): number {
+        const names = this.names;
+        if (names.length <= 16) {
+            for (let i = 0; i < names.length; i++) if (names[i] === name) return i;
+        } else {
+            const i = this.byName.get(name);
+            if (i !== undefined) return i;
+        }
+        const kept = detach(name);
+        this.byName.set(kept, names.length);
+        names.push(kept);
+        return names.length - 1;
+    }
+}
+
 /** Per-segment accumulator: arrays indexed by integer score, grown on demand. */
 class SegmentAccumulator {
     cap = 128;
@@ -113,21 +151,38 @@ class SegmentAccumulator {
     leads = 0;
     total = { handedOff: 0, won: 0, rejected: 0, accepted: 0, qualified: 0 };
     scoreSources: Record<ScoreSource, number> = { Snapshot: 0, History: 0, Current: 0 };
-    paths = new Map<string, { handedOff: number; qualified: number; won: number }>();
-    sources = new Map<string, { handedOff: number; qualified: number; won: number }>();
-    reasons = new Map<string, number>();
-    reasonsByBand = new Map<number, Map<string, number>>();
+    /** MQL paths and lead sources, each row at its name's position in the Keys. */
+    paths = new Keys();
+    pathRows: Tally[] = [];
+    sources = new Keys();
+    sourceRows: Tally[] = [];
+    /** Rejection reasons in the order first seen, with their counts at the same positions. */
+    reasons = new Keys();
+    reasonCounts: number[] = [];
+    /** Rejections by band number (score ÷ band width, floored) and reason position. */
+    reasonsByBand: number[][] = [];
     daysToSql: Int32Array = new Int32Array(MAX_DAYS + 1);
     hoursToTouch: Int32Array = new Int32Array(MAX_HOURS + 1);
     touched = 0;
     overSla = 0;
-    /** Handoff cohorts by month index (year × 12 + month − 1): a number key, since this is looked up per lead. */
-    cohorts = new Map<number, { handedOff: number; won90: number; won180: number }>();
+    /**
+     * Handoff cohorts by month, at month index (year × 12 + month − 1) − `cohortBase`: the lookback window's months
+     * are known before the first lead, so a lead's cohort is an array slot rather than a map lookup.
+     */
+    cohortHandedOff: Int32Array;
+    cohortWon90: Int32Array;
+    cohortWon180: Int32Array;
     /** Decided and rejected in the last 90 days and the 90 before; qualified/handed off in the last 30 and the 30 before. */
     win = { rej90: 0, dec90: 0, rejPrev: 0, decPrev: 0, q30: 0, h30: 0, qPrev: 0, hPrev: 0 };
     reviewFlagged = 0;
     nurture = 0;
     decayDrops = 0;
+
+    constructor(readonly cohortBase: number, cohortMonths: number) {
+        this.cohortHandedOff = new Int32Array(cohortMonths);
+        this.cohortWon90 = new Int32Array(cohortMonths);
+        this.cohortWon180 = new Int32Array(cohortMonths);
+    }
 
     grow(score: number): void {
         if (score < this.cap) return;
@@ -222,9 +277,29 @@ export function createCalibrator(input: {
     const lookbackStart = asOfMs - settings.lookbackMonths * 30.4375 * DAY;
     const windowStart = asOfMs - settings.scenarioWindowDays * DAY;
     const maxScore = settings.maxScore ?? 10000;
+    // Leads are counted only when handed off within the lookback window, so their cohort months are known now
+    // (an analysis date that is not a date gives no months, and so no cohorts).
+    const firstMonth = Number.isFinite(lookbackStart) ? monthOf(lookbackStart) : 0;
+    const cohortMonths = Number.isFinite(asOfMs) ? Math.max(0, monthOf(asOfMs) - firstMonth + 1) : 0;
+    // Where each of those months starts (and the one after them ends), so that a lead's cohort is a guess from the
+    // mean month length corrected by a comparison or two, not two divisions and a table lookup by day.
+    const monthStartMs = new Float64Array(cohortMonths + 1);
+    for (let k = 0; k <= cohortMonths; k++) {
+        const index = firstMonth + k;
+        monthStartMs[k] = parseMs(`${monthLabel(index)}-01`);
+    }
+    const perMonth = 1 / (30.436875 * DAY);
+    const cohortOf = (ms: number): number => {
+        let k = ((ms - monthStartMs[0]) * perMonth) | 0;
+        if (k >= cohortMonths) k = cohortMonths - 1;
+        if (k < 0) k = 0;
+        while (k + 1 < cohortMonths && ms >= monthStartMs[k + 1]) k++;
+        while (k > 0 && ms < monthStartMs[k]) k--;
+        return k;
+    };
     // One lookup per lead gives both the segment's accumulator and its policy.
     const segments = new Map<string, { acc: SegmentAccumulator; policy: SegmentPolicy }>(
-        policies.map((p) => [p.name, { acc: new SegmentAccumulator(), policy: p }])
+        policies.map((p) => [p.name, { acc: new SegmentAccumulator(firstMonth, cohortMonths), policy: p }])
     );
     const exclusions: Exclusion[] = [];
     const exclusionCounts: Record<string, number> = {};
@@ -291,8 +366,10 @@ export function createCalibrator(input: {
         const acc = seg.acc;
         // The opportunity link is resolved for every lead so that opportunities of unhanded leads are not orphans.
         let oppIdx = -1;
-        if (l.opportunityId) {
-            oppIdx = opps.index.get(l.opportunityId);
+        const oppId = l.opportunityId;
+        if (oppId) {
+            // Mostly the opportunity that named this lead: comparing its id costs less than hashing oppId.
+            oppIdx = byLeadIdx >= 0 && opps.ids.at(byLeadIdx) === oppId ? byLeadIdx : opps.index.get(oppId);
             if (oppIdx < 0) exclusionCounts['lead points at an unknown opportunity (kept, amount unknown)'] =
                 (exclusionCounts['lead points at an unknown opportunity (kept, amount unknown)'] ?? 0) + 1;
         } else {
@@ -322,7 +399,7 @@ export function createCalibrator(input: {
 
         const s = Math.floor(score);
         acc.grow(s);
-        const hasOpp = oppIdx >= 0 || !!l.opportunityId;
+        const hasOpp = oppIdx >= 0 || !!oppId;
         const won = oppIdx >= 0 && opps.won[oppIdx] === 1;
         const amount = oppIdx >= 0 ? opps.amount[oppIdx] : 0;
         const recent = handoffMs >= windowStart;
@@ -368,20 +445,18 @@ export function createCalibrator(input: {
         const active = seg.policy.activeThreshold;
         const op = l.overridePaths;
         const pathName = op && op.length > 0 && (active === null || score < active) ? op[0] : 'Scored';
-        bump(acc.paths, pathName, l.qualified, won);
-        bump(acc.sources, l.leadSource || '(none)', l.qualified, won);
+        tally(acc.pathRows, acc.paths.at(pathName), l.qualified, won);
+        tally(acc.sourceRows, acc.sources.at(l.leadSource || '(none)'), l.qualified, won);
 
         if (l.rejected) {
             const reason = l.rejectionReason || '(no reason given)';
-            const seenReason = acc.reasons.get(reason);
-            // Map keys outlive the lead: a new one is copied, so that it keeps no chunk of CSV alive.
-            const key = seenReason === undefined ? detach(reason) : reason;
-            acc.reasons.set(key, (seenReason ?? 0) + 1);
-            const bandFrom = Math.floor(s / settings.bandWidth) * settings.bandWidth;
-            let m = acc.reasonsByBand.get(bandFrom);
-            if (!m) acc.reasonsByBand.set(bandFrom, (m = new Map()));
-            const inBand = m.get(reason);
-            m.set(inBand === undefined ? detach(reason) : reason, (inBand ?? 0) + 1);
+            const r = acc.reasons.at(reason);
+            if (r === acc.reasonCounts.length) acc.reasonCounts.push(0);
+            acc.reasonCounts[r]++;
+            const band = Math.floor(s / settings.bandWidth);
+            const row = acc.reasonsByBand[band] ?? (acc.reasonsByBand[band] = []);
+            while (row.length <= r) row.push(0);
+            row[r]++;
         }
         // The qualified date is parsed once: days to SQL here, the 30-day SQL window below.
         const qualifiedMs = l.qualified && l.qualifiedDate ? parseMs(l.qualifiedDate) : NaN;
@@ -395,14 +470,13 @@ export function createCalibrator(input: {
             acc.touched++;
             if (h > settings.slaHours) acc.overSla++;
         }
-        const month = monthOf(handoffMs);
-        let cohort = acc.cohorts.get(month);
-        if (!cohort) acc.cohorts.set(month, (cohort = { handedOff: 0, won90: 0, won180: 0 }));
-        cohort.handedOff++;
+        // Within the window (checked above), so within the cohort arrays.
+        const cohort = cohortOf(handoffMs);
+        acc.cohortHandedOff[cohort]++;
         if (won && oppIdx >= 0) {
             const days = (opps.closeMs[oppIdx] - handoffMs) / DAY;
-            if (days <= 90) cohort.won90++;
-            if (days <= 180) cohort.won180++;
+            if (days <= 90) acc.cohortWon90[cohort]++;
+            if (days <= 180) acc.cohortWon180[cohort]++;
         }
         const age = (asOfMs - handoffMs) / DAY;
         if (!l.accepted && !l.rejected) {
@@ -444,9 +518,9 @@ export function createCalibrator(input: {
     }
 
     function finish(): CalibrationResult {
-        opps.ids.forEach((id, i) => {
-            if (!opps.used[i]) exclude('opportunity', id, 'opportunity with no lead');
-        });
+        // Ids are cut out of the list only for the opportunities no lead took up.
+        const n = opps.ids.length;
+        for (let i = 0; i < n; i++) if (!opps.used[i]) exclude('opportunity', opps.ids.at(i), 'opportunity with no lead');
         const results: SegmentResult[] = policies.map((p) =>
             analyseSegment(p, segments.get(p.name)!.acc, settings, asOf)
         );
@@ -454,15 +528,6 @@ export function createCalibrator(input: {
     }
 
     return { addOpportunity, addLead, lastOpportunity, finish };
-}
-
-function bump(m: Map<string, { handedOff: number; qualified: number; won: number }>, key: string, q: boolean, w: boolean): void {
-    let e = m.get(key);
-    // A new key is copied: cut from a chunk of CSV, it would keep the whole chunk for the rest of the run.
-    if (!e) m.set(detach(key), (e = { handedOff: 0, qualified: 0, won: 0 }));
-    e.handedOff++;
-    if (q) e.qualified++;
-    if (w) e.won++;
 }
 
 /** Convenience over createCalibrator for records already in memory: opportunities first, then leads. */
@@ -499,8 +564,14 @@ interface Candidates {
  * 5. keep it within the observed scores.
  * Each raise only ever moves the threshold up: every candidate is a floor that sales or the data sets.
  */
-function candidatesFor(fine: FineBand[], bands: Band[], settings: CalibrationSettings, capacityPerMonth: number | null | undefined): Candidates {
-    const inflection = findKnee(fine) ?? findInflection(bands);
+function candidatesFor(
+    fine: FineBand[],
+    bands: Band[] | (() => Band[]),
+    settings: CalibrationSettings,
+    capacityPerMonth: number | null | undefined
+): Candidates {
+    // Bands are only read when the knee cannot be placed: the bootstrap passes a function and mostly never calls it.
+    const inflection = findKnee(fine) ?? findInflection(typeof bands === 'function' ? bands() : bands);
     const rejectionTarget = rejectionTargetThreshold(fine, settings.targetRejectionRate);
     const sqlTarget = sqlTargetThresholdFine(fine, settings.healthySqlRate.min);
     const capacity = capacityThreshold(fine, capacityPerMonth, settings.scenarioWindowDays);
@@ -518,20 +589,34 @@ function candidatesFor(fine: FineBand[], bands: Band[], settings: CalibrationSet
 function bootstrapRange(acc: SegmentAccumulator, settings: CalibrationSettings, capacity: number | null, seedOffset: number): [number, number] | null {
     const rand = mulberry32(settings.seed + seedOffset);
     const values: number[] = [];
+    // The non-empty (score, outcome class) cells, listed once: each sample draws only these, in the same order.
     const scores: number[] = [];
-    for (let s = 0; s < acc.cap; s++) if (acc.handedOff[s] > 0) scores.push(s);
+    const cellEnd: number[] = [];
+    const cellClass: number[] = [];
+    const cellCount: number[] = [];
+    for (let s = 0; s < acc.cap; s++) {
+        if (acc.handedOff[s] === 0) continue;
+        for (let c = 0; c < CLASSES; c++) {
+            const n = acc.classes[s * CLASSES + c];
+            if (n === 0) continue;
+            cellClass.push(c);
+            cellCount.push(n);
+        }
+        scores.push(s);
+        cellEnd.push(cellClass.length);
+    }
     for (let b = 0; b < settings.bootstrapSamples; b++) {
         const fine: FineBand[] = [];
-        for (const s of scores) {
+        let cell = 0;
+        for (let j = 0; j < scores.length; j++) {
             let h = 0;
             let a = 0;
             let r = 0;
             let q = 0;
             let w = 0;
-            for (let c = 0; c < CLASSES; c++) {
-                const n = acc.classes[s * CLASSES + c];
-                if (n === 0) continue;
-                const k = poisson(n, rand);
+            for (const end = cellEnd[j]; cell < end; cell++) {
+                const c = cellClass[cell];
+                const k = poisson(cellCount[cell], rand);
                 h += k;
                 if (c & 1) r += k;
                 if (c & 2) a += k;
@@ -540,13 +625,12 @@ function bootstrapRange(acc: SegmentAccumulator, settings: CalibrationSettings, 
             }
             if (h === 0) continue;
             fine.push({
-                score: s, handedOff: h, accepted: a, rejected: r, neverWorked: 0, qualified: q, opportunities: 0, won: w,
+                score: scores[j], handedOff: h, accepted: a, rejected: r, neverWorked: 0, qualified: q, opportunities: 0, won: w,
                 pipelineAmount: 0, wonAmount: 0,
                 recent: { handedOff: 0, accepted: 0, rejected: 0, qualified: 0, pipelineAmount: 0, wonAmount: 0 }
             });
         }
-        const bands = bandsFromFine(fine, settings.bandWidth, settings.healthySqlRate);
-        const c = candidatesFor(fine, bands, settings, null);
+        const c = candidatesFor(fine, () => bandsFromFine(fine, settings.bandWidth, settings.healthySqlRate), settings, null);
         if (c.value !== null) values.push(capacity !== null ? Math.max(c.value, capacity) : c.value);
     }
     const lo = quantile(values, 0.05);
@@ -608,13 +692,10 @@ function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, settings
     }
     if (cands.value !== null && cands.value !== active) scenarios.push(scenarioAt(fine, cands.value, window, 'Recommended'));
 
-    const paths: PathSummary[] = [...acc.paths.entries()].map(([path, v]) => ({
-        path,
-        handedOff: v.handedOff,
-        qualified: v.qualified,
-        won: v.won,
-        sqlRate: wilson(v.qualified, v.handedOff)
-    })).sort(byCountThenName((p) => p.handedOff, (p) => p.path));
+    const paths: PathSummary[] = acc.paths.names.map((path, i) => {
+        const v = acc.pathRows[i];
+        return { path, handedOff: v.handedOff, qualified: v.qualified, won: v.won, sqlRate: wilson(v.qualified, v.handedOff) };
+    }).sort(byCountThenName((p) => p.handedOff, (p) => p.path));
 
     return {
         name: policy.name,
@@ -637,10 +718,7 @@ function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, settings
     };
 }
 
-/**
- * Month index (year × 12 + month − 1) of an epoch time in UTC, by arithmetic on the day number (Howard Hinnant's
- * civil_from_days): no Date object and no lookup per lead.
- */
+/** Month index (year × 12 + month − 1) of an epoch time in UTC, from its day number (`monthOfDay`). */
 function monthOf(ms: number): number {
     return monthIndexOfDay(Math.floor(ms / DAY));
 }
@@ -771,7 +849,9 @@ function detectTriggers(x: { policy: SegmentPolicy; acc: SegmentAccumulator; fin
         out.push({ code: 'CALIBRATION_STALE', severity: 'warning', message: `Last calibrated on ${policy.lastCalibratedOn.slice(0, 10)}, more than a quarter ago.` });
     const rejections = acc.total.rejected;
     if (rejections >= 20) {
-        for (const [reason, n] of acc.reasons) {
+        for (let r = 0; r < acc.reasons.names.length; r++) {
+            const reason = acc.reasons.names[r];
+            const n = acc.reasonCounts[r];
             if (n / rejections > 0.4)
                 out.push({ code: 'REJECTION_REASON_DOMINANT', severity: 'warning', message: `"${reason}" accounts for ${pct(n / rejections)} of rejections: the likely miscalibration.` });
         }
@@ -783,32 +863,43 @@ function diagnosticsFor(acc: SegmentAccumulator, bands: Band[], settings: Calibr
     const sqlRate = acc.total.handedOff > 0 ? acc.total.qualified / acc.total.handedOff : null;
     const decided = acc.total.accepted + acc.total.rejected;
     const asOfMs = parseMs(asOf);
-    const cohorts = [...acc.cohorts.entries()]
-        .sort((a, b) => a[0] - b[0])
-        .map(([index, c]) => {
-            const month = monthLabel(index);
-            const start = parseMs(`${month}-01`);
-            const age = (asOfMs - start) / DAY;
-            return {
-                month,
-                handedOff: c.handedOff,
-                wonRate90: age >= 120 ? wilson(c.won90, c.handedOff) : null,
-                wonRate180: age >= 210 ? wilson(c.won180, c.handedOff) : null
-            };
+    const cohorts = [];
+    for (let k = 0; k < acc.cohortHandedOff.length; k++) {
+        const handedOff = acc.cohortHandedOff[k];
+        if (handedOff === 0) continue;
+        const month = monthLabel(acc.cohortBase + k);
+        const start = parseMs(`${month}-01`);
+        const age = (asOfMs - start) / DAY;
+        cohorts.push({
+            month,
+            handedOff,
+            wonRate90: age >= 120 ? wilson(acc.cohortWon90[k], handedOff) : null,
+            wonRate180: age >= 210 ? wilson(acc.cohortWon180[k], handedOff) : null
         });
+    }
+    const reasonRows: { from: number; to: number; reasons: Record<string, number> }[] = [];
+    acc.reasonsByBand.forEach((row, band) => {
+        const inBand: [string, number][] = [];
+        row.forEach((count, r) => {
+            if (count > 0) inBand.push([acc.reasons.names[r], count]);
+        });
+        const from = band * settings.bandWidth;
+        reasonRows.push({ from, to: from + settings.bandWidth, reasons: Object.fromEntries(inBand.sort((a, b) => a[0].localeCompare(b[0]))) });
+    });
     return {
         sqlRate: wilson(acc.total.qualified, acc.total.handedOff),
         sqlRateHealthy: sqlRate === null ? null : sqlRate >= settings.healthySqlRate.min && sqlRate <= settings.healthySqlRate.max,
         rejectionRate: wilson(acc.total.rejected, decided),
-        leadSources: [...acc.sources.entries()]
-            .map(([source, v]) => ({ source, handedOff: v.handedOff, qualified: v.qualified, won: v.won, sqlRate: wilson(v.qualified, v.handedOff) }))
+        leadSources: acc.sources.names
+            .map((source, i) => {
+                const v = acc.sourceRows[i];
+                return { source, handedOff: v.handedOff, qualified: v.qualified, won: v.won, sqlRate: wilson(v.qualified, v.handedOff) };
+            })
             .sort(byCountThenName((x) => x.handedOff, (x) => x.source)),
-        rejectionReasons: [...acc.reasons.entries()]
-            .map(([reason, count]) => ({ reason, count, share: count / Math.max(1, acc.total.rejected) }))
+        rejectionReasons: acc.reasons.names
+            .map((reason, r) => ({ reason, count: acc.reasonCounts[r], share: acc.reasonCounts[r] / Math.max(1, acc.total.rejected) }))
             .sort(byCountThenName((x) => x.count, (x) => x.reason)),
-        rejectionReasonsByBand: [...acc.reasonsByBand.entries()]
-            .sort((a, b) => a[0] - b[0])
-            .map(([from, m]) => ({ from, to: from + settings.bandWidth, reasons: Object.fromEntries([...m.entries()].sort((a, b) => a[0].localeCompare(b[0]))) })),
+        rejectionReasonsByBand: reasonRows,
         medianDaysToSql: histogramMedian(acc.daysToSql),
         medianHoursToFirstTouch: histogramMedian(acc.hoursToTouch),
         shareOverSla: acc.touched > 0 ? acc.overSla / acc.touched : null,

@@ -134,7 +134,7 @@ export function sqlTargetThreshold(
  */
 function suffixes(fine: FineBand[]): { score: number; handedOff: number; accepted: number; rejected: number; qualified: number }[] {
     const sorted = [...fine].sort((a, b) => a.score - b.score);
-    const out = sorted.map((b) => ({ score: b.score, handedOff: 0, accepted: 0, rejected: 0, qualified: 0 }));
+    const out: { score: number; handedOff: number; accepted: number; rejected: number; qualified: number }[] = new Array(sorted.length);
     let h = 0;
     let a = 0;
     let r = 0;
