@@ -26,20 +26,24 @@ const anyId = fc.oneof(
     fc.constantFrom('a', 'ab', 'abcde', 'abcdef', '')
 );
 
-test('IdHashSet catches exactly the ids a Set has seen, across growth, and tells linked ids apart', () => {
+test('IdHashSet catches exactly the ids a Set has seen, across growth, and tells linked ids apart with their numbers', () => {
     fc.assert(
         fc.property(
             fc.array(anyId, { maxLength: 3000 }),
             fc.array(anyId, { maxLength: 300 }),
             (ids, links) => {
                 const set = new IdHashSet();
-                const linked = new Set(links);
-                for (const id of links) set.link(id);
+                const linked = new Map<string, number>();
+                links.forEach((id, i) => {
+                    set.link(id, i);
+                    if (!linked.has(id)) linked.set(id, i); // the first link keeps its number
+                });
                 const seen = new Set<string>();
                 for (const id of ids) {
                     const got = set.see(id);
                     const want = seen.has(id) ? SEEN_BEFORE : linked.has(id) ? SEEN_LINKED : SEEN_NEW;
                     assert.equal(got, want, id);
+                    if (got === SEEN_LINKED) assert.equal(set.linkedValue, linked.get(id), id);
                     seen.add(id);
                 }
             }

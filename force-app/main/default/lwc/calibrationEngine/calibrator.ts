@@ -249,7 +249,6 @@ class SegmentAccumulator {
 /** Every opportunity by its position: ids (compactly) and the figures the engine reads, in typed arrays. */
 interface OppStore {
     index: IdHashMap;
-    byLead: IdHashMap;
     amount: Float64Array;
     won: Uint8Array;
     closeMs: Float64Array;
@@ -303,13 +302,12 @@ export function createCalibrator(input: {
     );
     const exclusions: Exclusion[] = [];
     const exclusionCounts: Record<string, number> = {};
-    // Every lead id seen (the duplicate check), and the lead ids opportunities point at, in one table: a lead with
-    // no opportunity costs one probe for both.
+    // Every lead id seen (the duplicate check), and the lead ids opportunities point at with the opportunity's
+    // position, in one table: one probe a lead for both.
     const seenLeads = new IdHashSet(expectedLeads);
     let oppCap = Math.max(1024, expectedOpps);
     const opps: OppStore = {
         index: new IdHashMap(expectedOpps),
-        byLead: new IdHashMap(expectedOpps),
         amount: new Float64Array(oppCap),
         won: new Uint8Array(oppCap),
         closeMs: new Float64Array(oppCap),
@@ -342,10 +340,8 @@ export function createCalibrator(input: {
             opps.used = grown(opps.used, oppCap);
         }
         opps.ids.push(o.id);
-        if (o.leadId) {
-            seenLeads.link(o.leadId);
-            opps.byLead.setIfAbsentHashed(i); // link hashed o.leadId just above
-        }
+        // The lead id's slot in the lead table keeps this opportunity's position (the first one's, if several).
+        if (o.leadId) seenLeads.link(o.leadId, i);
         opps.amount[i] = amount;
         opps.won[i] = o.isWon ? 1 : 0;
         opps.closeMs[i] = parseMs(o.closeDate ?? null);
@@ -357,8 +353,8 @@ export function createCalibrator(input: {
         if (!l || !l.id) return exclude('lead', null, 'lead without an id');
         const seen = seenLeads.see(l.id);
         if (seen === SEEN_BEFORE) return exclude('lead', l.id, 'duplicate lead id');
-        // Looked up at once: see() hashed l.id, and only ids an opportunity pointed at are in byLead.
-        const byLeadIdx = seen === SEEN_LINKED ? opps.byLead.getHashed() : -1;
+        // The opportunity that named this lead, if any, from the same probe as the duplicate check.
+        const byLeadIdx = seen === SEEN_LINKED ? seenLeads.linkedValue : -1;
         const segment = segmentOf(l, settings.segmentRules);
         if (!segment) return exclude('lead', l.id, 'no segment rule matches');
         const seg = segments.get(segment);

@@ -314,7 +314,7 @@ const FLAG_BITS = 6;
 
 /**
  * The open-addressing table under IdHashMap and IdHashSet: each id kept as two independent 32-bit hashes (8 bytes,
- * no string), optionally with a 32-bit value, for millions of lead and opportunity ids. Two ids are confused only if
+ * no string) and a 32-bit value kept apart (4 bytes, read only when wanted), for millions of lead and opportunity ids. Two ids are confused only if
  * both hashes collide (about 1 in 2^61). The table is split into 256 parts (PART, see idHashes), each
  * doubled once three quarters full: growing touches one small part at a time (it stays in cache, and never holds two
  * copies of the whole table). A caller that knows how many ids will come sizes it for them at once.
@@ -327,14 +327,11 @@ class IdTable {
     private total = 0;
 
     /** `expected`: how many ids the caller expects, when it knows; the table is sized for them at once. */
-    constructor(
-        private readonly withValues: boolean,
-        expected = 0
-    ) {
+    constructor(expected = 0) {
         const cap = Math.max(16, Math.ceil(expected / PARTS / 0.6));
         for (let p = 0; p < PARTS; p++) {
             this.keys.push(new Int32Array(cap * 2));
-            this.values.push(new Int32Array(withValues ? cap : 0));
+            this.values.push(new Int32Array(cap));
             this.caps[p] = cap;
         }
     }
@@ -376,6 +373,10 @@ class IdTable {
         return this.values[part][slot];
     }
 
+    setValue(part: number, slot: number, value: number): void {
+        this.values[part][slot] = value;
+    }
+
     /** Puts the id last hashed at the empty slot `find` answered (-1 - slot), with flags and a value. */
     insert(empty: number, flags: number, value: number): void {
         const p = PART;
@@ -386,7 +387,7 @@ class IdTable {
         const i = -1 - empty;
         this.keys[p][i * 2] = H1;
         this.keys[p][i * 2 + 1] = (H2 & ~FLAG_BITS) | flags;
-        if (this.withValues) this.values[p][i] = value;
+        this.values[p][i] = value;
         this.counts[p]++;
         this.total++;
     }
@@ -397,7 +398,7 @@ class IdTable {
         const oldCap = this.caps[p];
         const cap = oldCap * 2;
         const k = new Int32Array(cap * 2);
-        const v = new Int32Array(this.withValues ? cap : 0);
+        const v = new Int32Array(cap);
         for (let j = 0; j < oldCap; j++) {
             const b = oldKeys[j * 2 + 1];
             if (b === 0) continue;
@@ -406,7 +407,7 @@ class IdTable {
             while (k[i * 2 + 1] !== 0) if (++i === cap) i = 0;
             k[i * 2] = a;
             k[i * 2 + 1] = b;
-            if (this.withValues) v[i] = oldValues[j];
+            v[i] = oldValues[j];
         }
         this.keys[p] = k;
         this.values[p] = v;
@@ -422,17 +423,12 @@ export class IdHashMap {
 
     /** `expected`: how many ids will come, when known (the table is sized for them at once). */
     constructor(expected = 0) {
-        this.table = new IdTable(true, expected);
+        this.table = new IdTable(expected);
     }
 
     /** Sets `id` to `value` unless it is already there; returns false when it was. */
     setIfAbsent(id: string, value: number): boolean {
         idHashes(id);
-        return this.setIfAbsentHashed(value);
-    }
-
-    /** `setIfAbsent` for the id last hashed (by an IdHashSet's `link`, say). */
-    setIfAbsentHashed(value: number): boolean {
         const at = this.table.find();
         if (at >= 0) return false;
         this.table.insert(at, 0, value);
@@ -442,11 +438,6 @@ export class IdHashMap {
     /** The value of `id`, or -1. */
     get(id: string): number {
         idHashes(id);
-        return this.getHashed();
-    }
-
-    /** The value of the id last hashed (by `get`, `setIfAbsent` or an IdHashSet's `add`), or -1: one hash, two maps. */
-    getHashed(): number {
         const at = this.table.find();
         return at >= 0 ? this.table.value(this.table.part(), at) : -1;
     }
@@ -464,16 +455,18 @@ const SEEN = 2;
 const LINKED = 4;
 
 /**
- * A set of ids (see IdTable) in 8 bytes a slot, which can also note ids that something points at before they are
- * seen: the engine notes each opportunity's lead id, so that a lead with no opportunity costs one probe for both
- * the duplicate check and the opportunity link.
+ * A set of ids (see IdTable), which can also note ids that something points at before they are seen, with a number
+ * for each: the engine links each opportunity's lead id to the opportunity's position, so that a lead costs one probe
+ * for its duplicate check and its opportunity link together. 8 bytes a slot, and 4 for the number (kept apart, and
+ * read only for a linked id).
  */
 export class IdHashSet {
     private readonly table: IdTable;
+    private lastLinked = -1;
 
     /** `expected`: how many ids will come, when known (the table is sized for them at once). */
     constructor(expected = 0) {
-        this.table = new IdTable(false, expected);
+        this.table = new IdTable(expected);
     }
 
     /** Adds an id; returns false when it was already there. */
@@ -481,7 +474,10 @@ export class IdHashSet {
         return this.see(id) !== SEEN_BEFORE;
     }
 
-    /** Marks `id` seen: SEEN_BEFORE when it was, else SEEN_LINKED when `link` had noted it, else SEEN_NEW. */
+    /**
+     * Marks `id` seen: SEEN_BEFORE when it was, else SEEN_LINKED when `link` had noted it (its number is then
+     * `linkedValue`), else SEEN_NEW.
+     */
     see(id: string): number {
         idHashes(id);
         const t = this.table;
@@ -494,16 +490,29 @@ export class IdHashSet {
         const f = t.flags(p, at);
         if (f & SEEN) return SEEN_BEFORE;
         t.setFlags(p, at, SEEN);
-        return f & LINKED ? SEEN_LINKED : SEEN_NEW;
+        if (!(f & LINKED)) return SEEN_NEW;
+        this.lastLinked = t.value(p, at);
+        return SEEN_LINKED;
     }
 
-    /** Notes that something points at `id` (it is not seen by this). */
-    link(id: string): void {
+    /** The number `link` gave the id that `see` last answered SEEN_LINKED for. */
+    get linkedValue(): number {
+        return this.lastLinked;
+    }
+
+    /** Notes that something points at `id`, with a number; the first link of an id keeps its number. */
+    link(id: string, value: number): void {
         idHashes(id);
         const t = this.table;
         const at = t.find();
-        if (at < 0) t.insert(at, LINKED, 0);
-        else t.setFlags(t.part(), at, LINKED);
+        if (at < 0) {
+            t.insert(at, LINKED, value);
+            return;
+        }
+        const p = t.part();
+        if (t.flags(p, at) & LINKED) return;
+        t.setFlags(p, at, LINKED);
+        t.setValue(p, at, value);
     }
 
     /** Ids held: those seen and those only linked. */
