@@ -81,14 +81,18 @@ export class PilotSink implements RecordSink {
     addLead(l: LeadRecord): void {
         this.inner.addLead(l);
         if (this.accs.length === 0) return;
+        // The segment the engine resolved (a blank MQL_Segment__c goes by the segment rules), null for a lead it
+        // set aside before that (a duplicate id): the pilots count the leads the calibration counts.
+        const segment = this.inner.lastSegment();
+        if (segment === null) return;
         const opportunity = this.inner.lastOpportunity();
         for (const { config, acc } of this.accs) {
-            const group = pilotGroupOf(l, config);
+            const group = pilotGroupOf(l, config, segment);
             // Only blank groups are stamped: a stamped lead was routed by its group, so it keeps it even if the
             // pilot's test values are edited later.
             if (group !== null && !l.pilotGroup) this.stamps.push({ id: l.id, group });
             // A lead already stamped keeps its stamped group for the comparison: that is how it was routed.
-            acc.add(l, opportunity);
+            acc.add(l, opportunity, segment);
         }
     }
 

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { startEmulator } from '../emulator/emulator';
 import { emulatedOrgFrom } from '../emulator/fixtures';
 
@@ -73,6 +74,43 @@ test('the demo report shows a pending proposal, a frozen segment and the running
     const res = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')).result;
     const p = res.pilots[0];
     assert.match(pilots, new RegExp(`${p.test.mqls} test and ${p.control.mqls} control MQLs`));
+});
+
+test('a pilot counts the leads the calibration counts: by the rules\' segment when MQL_Segment__c is blank, a duplicate id once', async () => {
+    // The demo's segment rules give every lead the segment it was exported with, so with the column blanked, and
+    // every lead listed twice (the calibration sets the second aside as a duplicate), a pilot's counts must be the
+    // counts of the export as it is.
+    const dir = tmp();
+    const rows = parse(readFileSync(path.join(exportDir, 'Lead.csv'), 'utf8')) as string[][];
+    const col = rows[0].indexOf('MQL_Segment__c');
+    assert.ok(col >= 0);
+    const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
+    const blanked = rows.map((r, i) => (i === 0 ? r : r.map((v, j) => (j === col ? '' : v))));
+    const twice = [...blanked, ...blanked.slice(1)];
+    writeFileSync(path.join(dir, 'Lead.csv'), twice.map((r) => r.map(quote).join(',')).join('\n') + '\n');
+    const results = [];
+    for (const leads of [path.join(exportDir, 'Lead.csv'), path.join(dir, 'Lead.csv')]) {
+        const out = path.join(tmp(), 'out');
+        const r = await run('calibrate.ts', [
+            '--leads',
+            leads,
+            '--opportunities',
+            path.join(exportDir, 'Opportunity.csv'),
+            '--lead-history',
+            path.join(exportDir, 'LeadHistory.csv'),
+            '--config',
+            path.join(exportDir, 'settings.json'),
+            '--out',
+            out
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        results.push(JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')).result);
+    }
+    const [filled, blank] = results;
+    assert.equal(blank.exclusionCounts['duplicate lead id'], rows.length - 1);
+    assert.ok(filled.pilots[0].test.mqls > 0 && filled.pilots[0].control.mqls > 0);
+    assert.deepEqual(blank.pilots[0].test, filled.pilots[0].test);
+    assert.deepEqual(blank.pilots[0].control, filled.pilots[0].control);
 });
 
 test('a CSV export without the pilot field ends in one line naming the file and the column', async () => {

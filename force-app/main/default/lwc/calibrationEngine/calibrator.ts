@@ -71,6 +71,11 @@ export interface Calibrator {
      * (no id, a duplicate id).
      */
     lastOpportunity(): OpportunityFigures | null;
+    /**
+     * The segment the lead last added belongs to (its own MQL_Segment__c, else the segment rules' first match);
+     * null when it has none, or when it was excluded before its segment was resolved (no id, a duplicate id).
+     */
+    lastSegment(): string | null;
     finish(): CalibrationResult;
 }
 
@@ -315,8 +320,9 @@ export function createCalibrator(input: {
         used: new Uint8Array(oppCap),
         ids: new IdList()
     };
-    /** The opportunity of the lead last added (-1: none), for lastOpportunity. */
+    /** The opportunity of the lead last added (-1: none), for lastOpportunity; its segment, for lastSegment. */
     let lastOpp = -1;
+    let lastSeg: string | null = null;
 
     const exclude = (kind: 'lead' | 'opportunity', id: string | null, reason: string): void => {
         exclusionCounts[reason] = (exclusionCounts[reason] ?? 0) + 1;
@@ -350,6 +356,7 @@ export function createCalibrator(input: {
 
     function addLead(l: LeadRecord): void {
         lastOpp = -1;
+        lastSeg = null;
         if (!l || !l.id) return exclude('lead', null, 'lead without an id');
         const seen = seenLeads.see(l.id);
         if (seen === SEEN_BEFORE) return exclude('lead', l.id, 'duplicate lead id');
@@ -357,6 +364,7 @@ export function createCalibrator(input: {
         const byLeadIdx = seen === SEEN_LINKED ? seenLeads.linkedValue : -1;
         const segment = segmentOf(l, settings.segmentRules);
         if (!segment) return exclude('lead', l.id, 'no segment rule matches');
+        lastSeg = segment;
         const seg = segments.get(segment);
         if (!seg) return exclude('lead', l.id, `unknown segment ${segment}`);
         const acc = seg.acc;
@@ -513,6 +521,10 @@ export function createCalibrator(input: {
         return { amount: opps.amount[i], isWon: opps.won[i] === 1, createdMs: opps.createdMs[i], closeMs: opps.closeMs[i] };
     }
 
+    function lastSegment(): string | null {
+        return lastSeg;
+    }
+
     function finish(): CalibrationResult {
         // Ids are cut out of the list only for the opportunities no lead took up.
         const n = opps.ids.length;
@@ -523,7 +535,7 @@ export function createCalibrator(input: {
         return { asOf, segments: results, exclusions, exclusionCounts };
     }
 
-    return { addOpportunity, addLead, lastOpportunity, finish };
+    return { addOpportunity, addLead, lastOpportunity, lastSegment, finish };
 }
 
 /** Convenience over createCalibrator for records already in memory: opportunities first, then leads. */
