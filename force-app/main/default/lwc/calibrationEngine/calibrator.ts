@@ -58,6 +58,9 @@ const DAY = DAY_MS;
 const segmentOf = assignSegment;
 const detach = detachString;
 const monthIndexOfDay = monthOfDay;
+const DUPLICATE = SEEN_BEFORE;
+const LINKED = SEEN_LINKED;
+const draw = poisson;
 
 /** Receives opportunities, then leads, and returns the method's result for every segment. */
 export interface Calibrator {
@@ -359,9 +362,9 @@ export function createCalibrator(input: {
         lastSeg = null;
         if (!l || !l.id) return exclude('lead', null, 'lead without an id');
         const seen = seenLeads.see(l.id);
-        if (seen === SEEN_BEFORE) return exclude('lead', l.id, 'duplicate lead id');
+        if (seen === DUPLICATE) return exclude('lead', l.id, 'duplicate lead id');
         // The opportunity that named this lead, if any, from the same probe as the duplicate check.
-        const byLeadIdx = seen === SEEN_LINKED ? seenLeads.linkedValue : -1;
+        const byLeadIdx = seen === LINKED ? seenLeads.linkedValue : -1;
         const segment = segmentOf(l, settings.segmentRules);
         if (!segment) return exclude('lead', l.id, 'no segment rule matches');
         lastSeg = segment;
@@ -624,7 +627,7 @@ function bootstrapRange(acc: SegmentAccumulator, settings: CalibrationSettings, 
             let w = 0;
             for (const end = cellEnd[j]; cell < end; cell++) {
                 const c = cellClass[cell];
-                const k = poisson(cellCount[cell], rand);
+                const k = draw(cellCount[cell], rand);
                 h += k;
                 if (c & 1) r += k;
                 if (c & 2) a += k;
