@@ -58,6 +58,10 @@ const DAY = DAY_MS;
 const segmentOf = assignSegment;
 const detach = detachString;
 const monthIndexOfDay = monthOfDay;
+const DAYS_30 = 30 * DAY_MS;
+const DAYS_60 = 60 * DAY_MS;
+const DAYS_90 = 90 * DAY_MS;
+const DAYS_180 = 180 * DAY_MS;
 const DUPLICATE = SEEN_BEFORE;
 const LINKED = SEEN_LINKED;
 const draw = poisson;
@@ -485,21 +489,23 @@ export function createCalibrator(input: {
             if (days <= 90) acc.cohortWon90[cohort]++;
             if (days <= 180) acc.cohortWon180[cohort]++;
         }
-        const age = (asOfMs - handoffMs) / DAY;
+        // Age in milliseconds against whole days in milliseconds: the same comparisons as in days (times are whole
+        // milliseconds), without a division a lead.
+        const age = asOfMs - handoffMs;
         if (!l.accepted && !l.rejected) {
             // undecided leads count in neither rejection window
-        } else if (age <= 90) {
+        } else if (age <= DAYS_90) {
             acc.win.dec90++;
             if (l.rejected) acc.win.rej90++;
-        } else if (age <= 180) {
+        } else if (age <= DAYS_180) {
             acc.win.decPrev++;
             if (l.rejected) acc.win.rejPrev++;
         }
         // MQL→SQL month over month, on cohorts old enough to have matured: SQL within 30 days of handoff, for
         // leads handed off 30-60 days ago against those handed off 60-90 days ago.
-        if (age > 30 && age <= 90) {
-            const sqlIn30 = qualifiedMs - handoffMs <= 30 * DAY; // false when NaN (not qualified, or no date)
-            if (age <= 60) {
+        if (age > DAYS_30 && age <= DAYS_90) {
+            const sqlIn30 = qualifiedMs - handoffMs <= DAYS_30; // false when NaN (not qualified, or no date)
+            if (age <= DAYS_60) {
                 acc.win.h30++;
                 if (sqlIn30) acc.win.q30++;
             } else {
