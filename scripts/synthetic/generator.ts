@@ -4,7 +4,6 @@
  */
 import {
     mulberry32,
-    addDays,
     type LeadRecord,
     type OpportunityRecord,
     type SegmentPolicy,

@@ -471,7 +471,7 @@ export function createCalibrator(input: {
         }
         // The qualified date is parsed once: days to SQL here, the 30-day SQL window below.
         const qualifiedMs = l.qualified && l.qualifiedDate ? parseMs(l.qualifiedDate) : NaN;
-        if (qualifiedMs === qualifiedMs) {
+        if (!Number.isNaN(qualifiedMs)) {
             const d = Math.round((qualifiedMs - handoffMs) / DAY);
             if (d >= 0) acc.daysToSql[Math.min(d, MAX_DAYS)]++;
         }

@@ -41,12 +41,12 @@ export function metricValue(m: MetricComparison, v: number | null): string {
 /** A pilot metric's difference test − control with its 95% interval, in the metric's unit (rates in points). */
 export function metricDifference(m: MetricComparison): string {
     if (m.difference === null) return 'n/a';
-    const f = (x: number) =>
-        m.method === 'two-proportion z'
-            ? `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)} pts`
-            : m.metric.startsWith('Revenue')
-              ? `${x >= 0 ? '+' : '−'}${money(Math.abs(x))}`
-              : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)} h`;
+    const f = (x: number): string => {
+        const sign = x >= 0 ? '+' : '−';
+        if (m.method === 'two-proportion z') return `${sign}${Math.abs(x * 100).toFixed(1)} pts`;
+        if (m.metric.startsWith('Revenue')) return `${sign}${money(Math.abs(x))}`;
+        return `${sign}${Math.abs(x).toFixed(1)} h`;
+    };
     return m.ci ? `${f(m.difference)} (${f(m.ci[0])} to ${f(m.ci[1])})` : f(m.difference);
 }
 
