@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { csvLine } from '../../scripts/tools/csvWrite';
 import { startEmulator } from '../emulator/emulator';
 import { emulatedOrgFrom } from '../emulator/fixtures';
 
@@ -84,10 +85,9 @@ test('a pilot counts the leads the calibration counts: by the rules\' segment wh
     const rows = parse(readFileSync(path.join(exportDir, 'Lead.csv'), 'utf8')) as string[][];
     const col = rows[0].indexOf('MQL_Segment__c');
     assert.ok(col >= 0);
-    const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
     const blanked = rows.map((r, i) => (i === 0 ? r : r.map((v, j) => (j === col ? '' : v))));
     const twice = [...blanked, ...blanked.slice(1)];
-    writeFileSync(path.join(dir, 'Lead.csv'), twice.map((r) => r.map(quote).join(',')).join('\n') + '\n');
+    writeFileSync(path.join(dir, 'Lead.csv'), twice.map((r) => csvLine(r, '\n')).join(''));
     const results = [];
     for (const leads of [path.join(exportDir, 'Lead.csv'), path.join(dir, 'Lead.csv')]) {
         const out = path.join(tmp(), 'out');
