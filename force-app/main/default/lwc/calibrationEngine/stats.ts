@@ -99,8 +99,6 @@ export function toMs(value: string | null | undefined): number {
     if (!value) return NaN;
     const n = value.length;
     if (n !== 10 && (n < 19 || value.charCodeAt(10) !== 84)) return toMsSlow(value);
-    // Each digit minus '0' must be 0-9: OR-ed together, no bit above the lowest four may be set (that also catches
-    // characters below '0'), and adding 6 to each must not reach 16 (that catches ':' to '?').
     const y1 = value.charCodeAt(0) - 48;
     const y2 = value.charCodeAt(1) - 48;
     const y3 = value.charCodeAt(2) - 48;
@@ -110,8 +108,10 @@ export function toMs(value: string | null | undefined): number {
     const d1 = value.charCodeAt(8) - 48;
     const d2 = value.charCodeAt(9) - 48;
     if (
-        ((y1 | y2 | y3 | y4 | m1 | m2 | d1 | d2) & ~15) !== 0 ||
-        ((y1 + 6) | (y2 + 6) | (y3 + 6) | (y4 + 6) | (m1 + 6) | (m2 + 6) | (d1 + 6) | (d2 + 6)) & 16 ||
+        !allDigits(
+            y1 | y2 | y3 | y4 | m1 | m2 | d1 | d2,
+            (y1 + 6) | (y2 + 6) | (y3 + 6) | (y4 + 6) | (m1 + 6) | (m2 + 6) | (d1 + 6) | (d2 + 6)
+        ) ||
         value.charCodeAt(4) !== 45 ||
         value.charCodeAt(7) !== 45
     )
@@ -129,8 +129,7 @@ export function toMs(value: string | null | undefined): number {
     const s1 = value.charCodeAt(17) - 48;
     const s2 = value.charCodeAt(18) - 48;
     if (
-        ((h1 | h2 | i1 | i2 | s1 | s2) & ~15) !== 0 ||
-        ((h1 + 6) | (h2 + 6) | (i1 + 6) | (i2 + 6) | (s1 + 6) | (s2 + 6)) & 16 ||
+        !allDigits(h1 | h2 | i1 | i2 | s1 | s2, (h1 + 6) | (h2 + 6) | (i1 + 6) | (i2 + 6) | (s1 + 6) | (s2 + 6)) ||
         value.charCodeAt(13) !== 58 ||
         value.charCodeAt(16) !== 58 ||
         h1 * 10 + h2 > 23
@@ -143,7 +142,7 @@ export function toMs(value: string | null | undefined): number {
         const f1 = value.charCodeAt(20) - 48;
         const f2 = value.charCodeAt(21) - 48;
         const f3 = value.charCodeAt(22) - 48;
-        if (((f1 | f2 | f3) & ~15) === 0 && (((f1 + 6) | (f2 + 6) | (f3 + 6)) & 16) === 0) {
+        if (allDigits(f1 | f2 | f3, (f1 + 6) | (f2 + 6) | (f3 + 6))) {
             const zone =
                 n === 24
                     ? value.charCodeAt(23) === 90
@@ -156,6 +155,15 @@ export function toMs(value: string | null | undefined): number {
         }
     }
     return toMsSlow(value);
+}
+
+/**
+ * Whether character codes minus '0' were all digits 0-9, from them OR-ed together (`any`) and each plus 6 OR-ed
+ * together (`anyPlus6`): no bit above the lowest four in `any` (that also catches characters below '0'), and none
+ * reaching 16 in `anyPlus6` (that catches ':' to '?'). One test for a whole part of a date instead of one a digit.
+ */
+function allDigits(any: number, anyPlus6: number): boolean {
+    return (any & ~15) === 0 && (anyPlus6 & 16) === 0;
 }
 
 /** `toMs` for every shape and year: digits read one by one, any fraction length and zero-offset spelling. */
