@@ -57,7 +57,6 @@ const parseMs = toMs;
 const DAY = DAY_MS;
 const segmentOf = assignSegment;
 const detach = detachString;
-const monthIndexOfDay = monthOfDay;
 const DAYS_30 = 30 * DAY_MS;
 const DAYS_60 = 60 * DAY_MS;
 const DAYS_90 = 90 * DAY_MS;
@@ -583,12 +582,12 @@ interface Candidates {
  */
 function candidatesFor(
     fine: FineBand[],
-    bands: Band[] | (() => Band[]),
+    bandsOf: () => Band[],
     settings: CalibrationSettings,
     capacityPerMonth: number | null | undefined
 ): Candidates {
-    // Bands are only read when the knee cannot be placed: the bootstrap passes a function and mostly never calls it.
-    const inflection = findKnee(fine) ?? findInflection(typeof bands === 'function' ? bands() : bands);
+    // Bands are only read when the knee cannot be placed: the bootstrap builds them only then.
+    const inflection = findKnee(fine) ?? findInflection(bandsOf());
     const rejectionTarget = rejectionTargetThreshold(fine, settings.targetRejectionRate);
     const sqlTarget = sqlTargetThresholdFine(fine, settings.healthySqlRate.min);
     const capacity = capacityThreshold(fine, capacityPerMonth, settings.scenarioWindowDays);
@@ -664,7 +663,7 @@ function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, settings
     const bands = bandsFromFine(fine, settings.bandWidth, settings.healthySqlRate);
     const active = policy.activeThreshold;
     const window = settings.scenarioWindowDays;
-    const cands = candidatesFor(fine, bands, settings, policy.capacityPerMonth);
+    const cands = candidatesFor(fine, () => bands, settings, policy.capacityPerMonth);
 
     const triggers = detectTriggers({ policy, acc, fine, settings, asOf });
     // Only the method's review triggers (item 10) lift a freeze; diagnostics such as a dominant rejection reason do not.
@@ -737,7 +736,7 @@ function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, settings
 
 /** Month index (year × 12 + month − 1) of an epoch time in UTC, from its day number (`monthOfDay`). */
 function monthOf(ms: number): number {
-    return monthIndexOfDay(Math.floor(ms / DAY));
+    return monthOfDay(Math.floor(ms / DAY));
 }
 
 /** 'YYYY-MM' of a month index from `monthOf`. */
