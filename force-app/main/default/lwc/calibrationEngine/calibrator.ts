@@ -199,32 +199,22 @@ class SegmentAccumulator {
         if (score < this.cap) return;
         let cap = this.cap;
         while (cap <= score) cap *= 2;
-        const g32 = (a: Int32Array, n = cap): Int32Array => {
-            const b = new Int32Array(n);
-            b.set(a);
-            return b;
-        };
-        const g64 = (a: Float64Array): Float64Array => {
-            const b = new Float64Array(cap);
-            b.set(a);
-            return b;
-        };
-        this.handedOff = g32(this.handedOff);
-        this.accepted = g32(this.accepted);
-        this.rejected = g32(this.rejected);
-        this.neverWorked = g32(this.neverWorked);
-        this.qualified = g32(this.qualified);
-        this.opportunities = g32(this.opportunities);
-        this.won = g32(this.won);
-        this.pipeline = g64(this.pipeline);
-        this.wonAmount = g64(this.wonAmount);
-        this.rHandedOff = g32(this.rHandedOff);
-        this.rAccepted = g32(this.rAccepted);
-        this.rRejected = g32(this.rRejected);
-        this.rQualified = g32(this.rQualified);
-        this.rPipeline = g64(this.rPipeline);
-        this.rWonAmount = g64(this.rWonAmount);
-        this.classes = g32(this.classes, cap * CLASSES);
+        this.handedOff = grown(this.handedOff, cap);
+        this.accepted = grown(this.accepted, cap);
+        this.rejected = grown(this.rejected, cap);
+        this.neverWorked = grown(this.neverWorked, cap);
+        this.qualified = grown(this.qualified, cap);
+        this.opportunities = grown(this.opportunities, cap);
+        this.won = grown(this.won, cap);
+        this.pipeline = grown(this.pipeline, cap);
+        this.wonAmount = grown(this.wonAmount, cap);
+        this.rHandedOff = grown(this.rHandedOff, cap);
+        this.rAccepted = grown(this.rAccepted, cap);
+        this.rRejected = grown(this.rRejected, cap);
+        this.rQualified = grown(this.rQualified, cap);
+        this.rPipeline = grown(this.rPipeline, cap);
+        this.rWonAmount = grown(this.rWonAmount, cap);
+        this.classes = grown(this.classes, cap * CLASSES);
         this.cap = cap;
     }
 

@@ -530,7 +530,7 @@ export class IdHashSet {
 }
 
 /** A copy of a typed array grown to `length` (its contents first, zeros after). */
-export function grown<T extends Float64Array | Uint32Array | Uint8Array>(a: T, length: number): T {
+export function grown<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(a: T, length: number): T {
     const b = new (a.constructor as new (n: number) => T)(length);
     b.set(a);
     return b;
