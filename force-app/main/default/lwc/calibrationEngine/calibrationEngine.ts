@@ -4,9 +4,12 @@
  * No I/O and no platform imports may enter this bundle.
  */
 export * from './types';
-export * from './stats';
+export * from './statistics';
+export * from './dates';
+export * from './idTables';
 export * from './method';
 export * from './calibrator';
+export { REVIEW_TRIGGERS } from './triggers';
 import type { CalibrationSettings } from './types';
 
 /** The documented defaults of every setting (PRODUCT.md "Data model" and "The method"). */

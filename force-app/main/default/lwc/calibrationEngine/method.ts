@@ -12,7 +12,8 @@ import type {
     Scenario,
     SegmentRule
 } from './types';
-import { wilson, DAY_MS, toMs } from './stats';
+import { wilson } from './statistics';
+import { DAY_MS, toMs } from './dates';
 
 /** A configuration the method refuses, e.g. a third high-intent override. */
 export class ConfigurationError extends Error {
