@@ -10,6 +10,7 @@ import { checkReferences } from './checks/references';
 import { checkPermissionSets } from './checks/permissions';
 import { checkTabs } from './checks/tabs';
 import { checkJobAccess } from './checks/jobAccess';
+import { checkDataPlan } from './checks/dataPlan';
 import { formatProblem, type Problem } from './checks/common';
 
 async function main(): Promise<number> {
@@ -21,7 +22,8 @@ async function main(): Promise<number> {
         ['cross-references hold', checkReferences(root)],
         ['tabs use real tab styles', checkTabs(root)],
         ['permission sets carry what their permissions depend on', checkPermissionSets(root)],
-        ['job, viewer and admin sets grant what their users do, the job set no more', checkJobAccess(root)]
+        ['job, viewer and admin sets grant what their users do, the job set no more', checkJobAccess(root)],
+        ['the sample data plan loads as the scratch data set', checkDataPlan(root)]
     ];
     let failed = 0;
     for (const [name, problems] of results) {

@@ -12,6 +12,7 @@ import { checkReferences } from '../../scripts/tools/checks/references';
 import { checkPermissionSets } from '../../scripts/tools/checks/permissions';
 import { checkTabs } from '../../scripts/tools/checks/tabs';
 import { checkJobAccess, jobReadFields, runRecordFields } from '../../scripts/tools/checks/jobAccess';
+import { checkDataPlan } from '../../scripts/tools/checks/dataPlan';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const LWC = 'force-app/main/default/lwc';
@@ -42,6 +43,7 @@ test('every check passes on the real tree', async () => {
     assert.deepEqual(checkTabs(ROOT), []);
     assert.deepEqual(checkPermissionSets(ROOT), []);
     assert.deepEqual(checkJobAccess(ROOT), []);
+    assert.deepEqual(checkDataPlan(ROOT), []);
     const c = await checkConvert(ROOT);
     assert.deepEqual(c.problems, []);
     assert.ok(c.files.some((f) => f.endsWith('calibrationEngine.js')), 'compiled engine is in the package');
@@ -191,4 +193,27 @@ test('the viewer set must read LeadSource and MQL_Threshold__mdt, which the dash
     assert.ok(m.includes('the dashboard reads Lead.LeadSource, which the viewer set cannot read'), m.join('\n'));
     assert.ok(m.includes('the dashboard reads MQL_Threshold__mdt live, which the viewer set has no access to'), m.join('\n'));
     rmSync(dir, { recursive: true, force: true });
+});
+
+test('the sample data plan must load as the scratch data set: every field it fills editable there, every picklist value allowed', () => {
+    const dir = copy();
+    edit(dir, 'data/sample-leads.json', (s) => s.replace('"Just researching"', '"Too expensive"'));
+    rmSync(path.join(dir, 'scratch'), { recursive: true, force: true });
+    const m = messagesOf(checkDataPlan(dir));
+    assert.ok(m.includes('MQL_Calibration_Scratch_Data cannot create Lead records, which the plan inserts'), m.join('\n'));
+    assert.ok(m.includes('record 1 (L1): Lead.Score_At_Handoff__c is not editable in MQL_Calibration_Scratch_Data, so the import would refuse it'), m.join('\n'));
+    assert.ok(m.includes('record 3 (L3): Lead.Rejection_Reason__c = "Too expensive" is not a value of that restricted picklist'), m.join('\n'));
+    assert.ok(!m.some((x) => /LastName|Company|\.Status /.test(x)), 'required fields come with Create');
+    rmSync(dir, { recursive: true, force: true });
+});
+
+test('the scratch score field tracks history, and the scratch directory deploys apart from force-app', () => {
+    const field = readFileSync(path.join(ROOT, 'scratch/main/default/objects/Lead/fields/Lead_Score__c.field-meta.xml'), 'utf8');
+    assert.match(field, /<trackHistory>true<\/trackHistory>/);
+    assert.match(readFileSync(path.join(ROOT, 'scratch/main/default/objects/Lead/Lead.object-meta.xml'), 'utf8'), /<enableHistory>true<\/enableHistory>/);
+    const project = JSON.parse(readFileSync(path.join(ROOT, 'sfdx-project.json'), 'utf8')) as { packageDirectories: { path: string; default: boolean }[] };
+    assert.deepEqual(project.packageDirectories.find((d) => d.path === 'scratch'), { path: 'scratch', default: false });
+    const deploy = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.deploy;
+    assert.match(deploy, /--source-dir force-app(\s|$)/);
+    assert.doesNotMatch(deploy, /scratch/);
 });
