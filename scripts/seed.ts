@@ -1,14 +1,16 @@
 /**
- * `npm run seed -- --target-org <alias> [--dry-run]`: the explicit, separate step that creates the default custom
- * metadata records (the four segments and the Default setting) from data/seed/customMetadata. It reads first and
- * never overwrites: records that exist are listed and left alone; only missing ones are created.
+ * `npm run seed -- --target-org <alias> [--score-field <api name>] [--dry-run]`: the explicit, separate step that
+ * creates the default custom metadata records (the four segments and the Default setting) from
+ * data/seed/customMetadata. It reads first and never overwrites: records that exist are listed and left alone;
+ * only missing ones are created. `--score-field` sets the Default setting's score field (a scratch org has no
+ * Account Engagement, so no pi__score__c: seed it with `--score-field Lead_Score__c`, the scratch field).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { XMLParser } from 'fast-xml-parser';
 import { connectFromEnv, connectTargetOrg, type SfConnection } from './salesforce/connection';
-import { CalibrationJobError, PartialWriteError } from './errors';
+import { CalibrationJobError, PartialWriteError, UsageError } from './errors';
 
 const SEED_DIR = path.resolve(__dirname, '..', 'data', 'seed', 'customMetadata');
 
@@ -44,6 +46,31 @@ export function readSeedRecords(dir = SEED_DIR): SeedRecord[] {
                 )
             };
         });
+}
+
+const SETTING = 'MQL_Calibration_Setting.Default';
+
+/**
+ * The seed records with the Default setting's Score_Field__c replaced by `field`; the other records and values
+ * are returned as they were. Throws UsageError when `field` is not a field API name.
+ */
+export function withScoreField(records: SeedRecord[], field: string): SeedRecord[] {
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(field))
+        throw new UsageError(
+            `--score-field: "${field}" is not a field API name (e.g. Lead_Score__c or pi__score__c)`
+        );
+    return records.map((r) =>
+        r.fullName !== SETTING
+            ? r
+            : {
+                  ...r,
+                  values: r.values.map((v) =>
+                      v.field === 'Score_Field__c'
+                          ? { field: v.field, value: { '@xsi:type': 'xsd:string', '': field } }
+                          : v
+                  )
+              }
+    );
 }
 
 /** Creates the missing records; returns which were created and which already existed (left untouched). */
@@ -84,15 +111,21 @@ async function main(): Promise<number> {
         const { values } = parseArgs({
             options: {
                 'target-org': { type: 'string', short: 'o' },
+                'score-field': { type: 'string' },
                 'dry-run': { type: 'boolean', default: false }
             }
         });
+        // Checked before connecting: a bad flag costs no login and writes nothing.
+        const records =
+            values['score-field'] === undefined
+                ? readSeedRecords()
+                : withScoreField(readSeedRecords(), values['score-field']);
         const conn = values['target-org'] ? await connectTargetOrg(values['target-org']) : connectFromEnv();
-        const r = await seed(conn, readSeedRecords(), values['dry-run']!);
+        const r = await seed(conn, records, values['dry-run']!);
         for (const n of r.existing) console.log(`exists, left as it is: ${n}`);
         for (const n of r.created) console.log(`created: ${n}`);
         if (values['dry-run'])
-            console.log(`Dry run: would create ${readSeedRecords().length - r.existing.length} record(s).`);
+            console.log(`Dry run: would create ${records.length - r.existing.length} record(s).`);
         return 0;
     } catch (e) {
         console.error(`Error: ${(e as Error).message.split('\n')[0]}`);

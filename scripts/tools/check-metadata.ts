@@ -7,6 +7,10 @@ import { checkXml } from './checks/xml';
 import { checkLwc } from './checks/lwc';
 import { checkConvert } from './checks/convert';
 import { checkReferences } from './checks/references';
+import { checkPermissionSets } from './checks/permissions';
+import { checkTabs } from './checks/tabs';
+import { checkJobAccess } from './checks/jobAccess';
+import { checkDataPlan } from './checks/dataPlan';
 import { formatProblem, type Problem } from './checks/common';
 
 async function main(): Promise<number> {
@@ -15,7 +19,11 @@ async function main(): Promise<number> {
         ['XML well-formed', checkXml(root)],
         ['LWC bundles compile', checkLwc(root)],
         ['converts to a metadata package without TypeScript or tests', (await checkConvert(root)).problems],
-        ['cross-references hold', checkReferences(root)]
+        ['cross-references hold', checkReferences(root)],
+        ['tabs use real tab styles', checkTabs(root)],
+        ['permission sets carry what their permissions depend on', checkPermissionSets(root)],
+        ['job, viewer and admin sets grant what their users do, the job set no more', checkJobAccess(root)],
+        ['the sample data plan loads as the scratch data set', checkDataPlan(root)]
     ];
     let failed = 0;
     for (const [name, problems] of results) {

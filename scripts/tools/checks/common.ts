@@ -32,4 +32,4 @@ export function walk(dir: string, keep: (name: string) => boolean): string[] {
 }
 
 /** The deployable source folders of the project (sfdx-project.json's package directories). */
-export const SOURCE_DIRS = ['force-app', 'routing'];
+export const SOURCE_DIRS = ['force-app', 'routing', 'scratch'];
