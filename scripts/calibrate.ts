@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { runJob, type RunOptions } from './job/run';
 import { terminalTable } from './report/report';
-import { CalibrationJobError, UsageError } from './errors';
+import { CalibrationJobError, OrgWriteError, UsageError } from './errors';
 import { checkOutDir } from './output/outDir';
 
 const HELP = `Usage: npm run calibrate -- [source] [options]
@@ -75,6 +75,11 @@ function options(argv: string[]): RunOptions & { json: boolean; help: boolean; d
         values['target-org'] !== undefined ||
         (!!process.env.SF_ACCESS_TOKEN && !!process.env.SF_INSTANCE_URL && !csv && !values.demo);
     const chosen = [values.demo, csv, values['target-org'] !== undefined].filter(Boolean).length;
+    // Half a token route is a mistake, not a request for the demo: a scheduler would report the demo's success.
+    if (chosen === 0 && !!process.env.SF_ACCESS_TOKEN !== !!process.env.SF_INSTANCE_URL)
+        throw new UsageError(
+            `SF_ACCESS_TOKEN and SF_INSTANCE_URL must both be set to run against an org (${process.env.SF_ACCESS_TOKEN ? 'SF_INSTANCE_URL' : 'SF_ACCESS_TOKEN'} is missing); unset both to run the demo`
+        );
     if (chosen > 1)
         throw new UsageError('choose one source: --target-org, --leads/--opportunities, or --demo');
     if (csv && (!values.leads || !values.opportunities))
@@ -141,9 +146,11 @@ async function main(): Promise<number> {
         const known = e instanceof CalibrationJobError || err.name === 'ConfigurationError';
         const message = (err.message || String(e)).split('\n')[0];
         const exitCode = e instanceof CalibrationJobError ? e.exitCode : 1;
+        // A run whose org writes stopped part-way still has a result: its write log says what landed.
+        const result = e instanceof OrgWriteError ? e.result : undefined;
         if (wantsJson)
             process.stdout.write(
-                `${JSON.stringify({ status: exitCode, name: known ? err.name : 'UnexpectedError', message })}\n`
+                `${JSON.stringify({ status: exitCode, name: known ? err.name : 'UnexpectedError', message, ...(result ? { result } : {}) })}\n`
             );
         else process.stderr.write(`Error: ${message}\n`);
         if (!known && process.env.DEBUG) process.stderr.write(`${err.stack}\n`);

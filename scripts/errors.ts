@@ -52,11 +52,34 @@ export class NotAuthorisedError extends CalibrationJobError {
 export class PartialWriteError extends CalibrationJobError {
     override readonly name = 'PartialWriteError';
     constructor(readonly failures: { fullName: string; message: string }[]) {
-        super(`${failures.length} write(s) failed: ${failures.map((f) => `${f.fullName}: ${f.message}`).join('; ')}`);
+        super(
+            `${failures.length} write(s) failed: ${failures.map((f) => `${f.fullName}: ${f.message}`).join('; ')}`
+        );
     }
 }
 
 /** A Salesforce API call failed in a way that retrying will not fix. */
 export class SalesforceApiError extends CalibrationJobError {
     override readonly name = 'SalesforceApiError';
+}
+
+/**
+ * The org's writes stopped part-way (a refused call after every retry, or records the org refused). Carries the
+ * write log: the report is still written, and says what landed, what did not, and what was never attempted.
+ */
+export class OrgWriteError extends CalibrationJobError {
+    override readonly name = 'OrgWriteError';
+    /** The run's result with its write log, for the report and --json; set once the report is built. */
+    result?: unknown;
+    constructor(
+        message: string,
+        readonly log: unknown[]
+    ) {
+        super(message);
+    }
+}
+
+/** The job's user cannot read or edit a field the run needs: found before the first read of records or write. */
+export class OrgAccessError extends CalibrationJobError {
+    override readonly name = 'OrgAccessError';
 }

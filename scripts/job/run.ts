@@ -2,6 +2,7 @@
  * One run of the calibration job: settings → source → engine → reports and writes. Data flows one way; nothing
  * here computes a rate. Org reads and writes live in scripts/salesforce/, offline outputs in scripts/output/.
  */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { SegmentPolicy } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 import type { RunSnapshot } from 'c/calibrationGovernance';
@@ -23,7 +24,7 @@ import { checkOutDir, OutputFolder } from '../output/outDir';
 import { metadataFolder, type AdminValues } from '../output/metadataFolder';
 import { renderBandChart } from '../report/chart';
 import { renderHtml, renderMarkdown, type JobResult } from '../report/report';
-import { UsageError } from '../errors';
+import { OrgWriteError, UsageError } from '../errors';
 
 export interface RunOptions {
     source: 'demo' | 'csv' | 'org';
@@ -48,7 +49,9 @@ export interface OrgSide {
         targetOrg: string | undefined,
         base: JobSettings,
         override: SettingsFile | undefined,
-        asOf: string
+        asOf: string,
+        /** What this run will write: the fields it needs are checked before anything is read. */
+        mode: { dryRun: boolean; stamp: boolean }
     ): Promise<{
         source: CalibrationSource;
         settings: JobSettings;
@@ -95,6 +98,28 @@ export function isCalendarDate(text: string): boolean {
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
 }
 
+/**
+ * Fails now, before any source is read or org written, when the output folder could not be written at the end:
+ * --out under a file, in a read-only folder, on a full disk. The probe is the very step the final write takes
+ * (a folder created beside --out), and it leaves nothing behind, not even the parents it had to create.
+ */
+export function assertWritable(out: string, given: string): void {
+    const parent = path.dirname(out);
+    let created: string | null = null;
+    for (let p = parent; !existsSync(p); p = path.dirname(p)) created = p;
+    try {
+        mkdirSync(parent, { recursive: true });
+        rmSync(mkdtempSync(path.join(parent, `.${path.basename(out)}.probe-`)), { recursive: true });
+    } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        throw new UsageError(
+            `--out ${given}: cannot write there (${err.code ?? 'error'}: ${err.message.split('\n')[0]}); choose a folder the job can create`
+        );
+    } finally {
+        if (created) rmSync(created, { recursive: true, force: true });
+    }
+}
+
 function today(): string {
     return new Date().toISOString().slice(0, 10);
 }
@@ -102,6 +127,7 @@ function today(): string {
 /** Runs the job and returns its result; throws a CalibrationJobError subclass on bad input, before any write. */
 export async function runJob(o: RunOptions): Promise<JobResult> {
     const out = checkOutDir(o.out, o.repoRoot);
+    assertWritable(out, o.out);
     if (o.asOf !== undefined && !isCalendarDate(o.asOf))
         throw new UsageError(`--as-of ${o.asOf}: expected a calendar date YYYY-MM-DD`);
     const fileSettings = o.config ? readSettingsFile(o.config) : undefined;
@@ -123,7 +149,10 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
         );
     } else {
         if (!o.org) throw new UsageError('--target-org: the org side is not available');
-        org = await o.org.open(o.targetOrg, settings, fileSettings, o.asOf ?? today());
+        org = await o.org.open(o.targetOrg, settings, fileSettings, o.asOf ?? today(), {
+            dryRun: o.dryRun,
+            stamp: o.stamp
+        });
         settings = org.settings;
         source = org.source;
     }
@@ -191,12 +220,25 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
             timings: { ...streamed.timings, read: (t1 - t0) / 1000, engine: (t2 - t1) / 1000 }
         };
         const t3 = performance.now();
+        let failure: OrgWriteError | null = null;
         if (org) {
-            result.writes = await org.write(result, readPolicies, {
-                dryRun: o.dryRun,
-                stamp: o.stamp,
-                pilotStamps
-            });
+            try {
+                result.writes = await org.write(result, readPolicies, {
+                    dryRun: o.dryRun,
+                    stamp: o.stamp,
+                    pilotStamps
+                });
+            } catch (e) {
+                if (!(e instanceof OrgWriteError)) throw e;
+                // The writes stopped part-way: the report still goes out, with the write log, and the run fails.
+                failure = e;
+                result.writes = {
+                    mode: 'org',
+                    summary: `Writes stopped part-way: ${e.message}.`,
+                    log: e.log as NonNullable<JobResult['writes']['log']>,
+                    failed: true
+                };
+            }
         } else {
             const unknown = o.source === 'csv' && !fileSettings?.segments?.length;
             result.writes = {
@@ -210,7 +252,7 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
         }
         result.timings.writes = (performance.now() - t3) / 1000;
         const folder = new OutputFolder(out);
-        folder.add('result.json', `${JSON.stringify({ status: 0, result }, null, 2)}\n`);
+        folder.add('result.json', `${JSON.stringify({ status: failure ? 1 : 0, result }, null, 2)}\n`);
         folder.add('report.md', renderMarkdown(result));
         folder.add('report.html', renderHtml(result));
         for (const s of result.segments) {
@@ -234,6 +276,10 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
             ))
                 folder.add(`metadata/${rel}`, content);
         folder.commit();
+        if (failure) {
+            failure.result = result;
+            throw failure;
+        }
         return result;
     } finally {
         await org?.close();

@@ -9,6 +9,8 @@ import { renderBandChart } from './chart';
 import type { SegmentGovernance } from '../job/governance';
 import type { PilotReport } from '../job/pilots';
 import { governanceHtml, governanceMd, pilotsHtml, pilotsMd } from './governanceReport';
+import { writeLogHtml, writeLogMd } from './writeLogReport';
+import type { WriteStepLog } from '../salesforce/writeLog';
 
 /** The job's result: the `result` of `{"status":0,"result":...}`. */
 export interface JobResult {
@@ -24,7 +26,15 @@ export interface JobResult {
     pilots?: PilotReport[];
     exclusions: CalibrationResult['exclusions'];
     exclusionCounts: CalibrationResult['exclusionCounts'];
-    writes: { mode: 'org' | 'folder' | 'none'; summary: string; details?: unknown };
+    writes: {
+        mode: 'org' | 'folder' | 'none';
+        summary: string;
+        details?: unknown;
+        /** Org runs: what each write step landed, refused or never sent (scripts/salesforce/writeLog). */
+        log?: WriteStepLog[];
+        /** True when the writes stopped part-way (the run exits 1). */
+        failed?: boolean;
+    };
     timings: Record<string, number>;
 }
 
@@ -107,7 +117,7 @@ export function renderMarkdown(res: JobResult): string {
     out.push(...pilotsMd(res.pilots));
     const ex = Object.entries(res.exclusionCounts);
     out.push('## Excluded records', '', ex.length === 0 ? '_None._' : ex.map(([reason, n]) => `- ${reason}: ${int(n)}`).join('\n'), '');
-    out.push('## Writes', '', res.writes.summary, '');
+    out.push('## Writes', '', res.writes.summary, '', ...writeLogMd(res.writes.log));
     return out.join('\n');
 }
 
@@ -155,7 +165,7 @@ td:first-child,th:first-child{text-align:left}.rec{font-size:1.15rem}pre{backgro
 ${sections.join('\n')}
 ${pilotsHtml(res.pilots, esc)}
 <section><h2>Excluded records</h2>${ex.length === 0 ? '<p>None.</p>' : `<ul>${ex.map(([r, n]) => `<li>${esc(r)}: ${int(n)}</li>`).join('')}</ul>`}</section>
-<section><h2>Writes</h2><p>${esc(res.writes.summary)}</p></section>
+<section><h2>Writes</h2><p>${esc(res.writes.summary)}</p>${writeLogHtml(res.writes.log, esc)}</section>
 </body></html>
 `;
 }

@@ -7,13 +7,14 @@
 import { CsvRecordSplitter, rowMaker, type CsvRecord, type CsvRecordFilter } from '../sources/csvRecords';
 import type { SfConnection } from './connection';
 import { SalesforceApiError, SettingsError } from '../errors';
+import { classify, delayFor, describeError, retryPolicy, RetryableApiError } from './retry';
 
 export interface BulkOptions {
     pollIntervalMs?: number;
     pollTimeoutMs?: number;
     /** Rows per results page requested from Salesforce. */
     maxRecords?: number;
-    /** Attempts per results page when the connection drops (default 3). */
+    /** Attempts per results page when the connection drops or the org answers 503 or a request limit (default 3). */
     pageAttempts?: number;
 }
 
@@ -229,13 +230,18 @@ export class BulkQuery {
                         done = Math.max(done, seen);
                         break;
                     } catch (e) {
-                        if (e instanceof SalesforceApiError || attempt >= (this.o.pageAttempts ?? 3))
-                            throw e instanceof SalesforceApiError
+                        // A page is a GET: safe to ask again after a 503, a request limit or a dropped connection.
+                        const kind = classify(e);
+                        const permanent = kind === 'permanent' && e instanceof SalesforceApiError;
+                        if (permanent || attempt >= (this.o.pageAttempts ?? 3))
+                            throw permanent
                                 ? e
                                 : new SalesforceApiError(
-                                      `Bulk results page failed ${attempt} times: ${(e as Error).message}`
+                                      `Bulk results page failed ${attempt} times: ${describeError(e)}`
                                   );
-                        await sleep(200 * attempt);
+                        await sleep(
+                            kind === 'permanent' ? 200 * attempt : delayFor(kind, attempt, retryPolicy())
+                        );
                     }
                 }
                 url = next ? this.pageUrl(next) : null;
@@ -276,7 +282,13 @@ async function fetchPage(conn: SfConnection, url: string): Promise<Response> {
             } catch {
                 /* not JSON */
             }
-            throw new SalesforceApiError(`${code}: Bulk results request failed (${text.slice(0, 120)})`);
+            const message = `${code}: Bulk results request failed (${text.slice(0, 120)})`;
+            const kind = classify({
+                errorCode: code === `HTTP_${res.status}` ? `ERROR_HTTP_${res.status}` : code
+            });
+            throw kind === 'permanent'
+                ? new SalesforceApiError(message)
+                : new RetryableApiError(kind, message);
         }
         return res;
     }
@@ -321,6 +333,21 @@ export async function restQueryAll<T = Record<string, unknown>>(
 export async function describeFields(conn: SfConnection, sobject: string): Promise<Map<string, string>> {
     const d = await conn.describe(sobject);
     return new Map(d.fields.map((f) => [f.name, f.type ?? 'string']));
+}
+
+/**
+ * Whether the org has an sObject the job's user can see (LeadHistory is missing where field history tracking
+ * was never turned on for Lead): describe answers NOT_FOUND for one it does not have.
+ */
+export async function sobjectExists(conn: SfConnection, sobject: string): Promise<boolean> {
+    try {
+        await conn.describe(sobject);
+        return true;
+    } catch (e) {
+        const err = e as { errorCode?: string; name?: string; message?: string };
+        if (/NOT_FOUND|INVALID_TYPE/.test(`${err.errorCode ?? err.name} ${err.message}`)) return false;
+        throw e;
+    }
 }
 
 /** Describe types a score can be read from. */

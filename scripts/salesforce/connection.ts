@@ -21,7 +21,9 @@ export interface SfConnection {
     request<T = unknown>(
         req: string | { method: string; url: string; body?: string; headers?: Record<string, string> }
     ): Promise<T>;
-    describe(sobject: string): Promise<{ fields: { name: string; type?: string }[] }>;
+    describe(
+        sobject: string
+    ): Promise<{ fields: { name: string; type?: string; updateable?: boolean; createable?: boolean }[] }>;
     metadata: {
         read(type: string, fullNames: string[]): Promise<unknown>;
         upsert(type: string, metadata: object[]): Promise<unknown>;

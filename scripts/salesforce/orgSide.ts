@@ -10,18 +10,53 @@ import { runRecordsFor, stampLeads, stampPilotGroups, writeRecommendations, writ
 import { restQueryAll } from './bulk';
 import type { RunSnapshot } from 'c/calibrationGovernance';
 import type { SfConnection } from './connection';
+import { retryPolicy, retrying } from './retry';
+import { failureLine, WriteLog } from './writeLog';
+import { OrgAccessError, OrgWriteError } from '../errors';
+
+/** The most runs of one segment governance reads: a year of nightly runs and then some. */
+export const HISTORY_RUNS_PER_SEGMENT = 400;
+
+/** The run-record fields governance reads back. */
+const HISTORY_FIELDS = [
+    'Segment__c',
+    'Run_At__c',
+    'As_Of__c',
+    'Active_Threshold__c',
+    'Recommended_Threshold__c',
+    'Status__c',
+    'Frozen_Until__c',
+    'Handed_Off__c',
+    'Rejection_Rate__c',
+    'Threshold_Change__c',
+    'Recommendation_JSON__c'
+];
 
 /**
- * Each segment's runs of the last 400 days, oldest first: what governance compares with (the latest run), the
- * proposal a rejection refers to, and the threshold history behind the compression and staleness triggers.
+ * Each segment's runs before `asOf` within the last 400 days, oldest first: what governance compares with (the
+ * latest run), the proposal a rejection refers to, and the threshold history behind the compression and
+ * staleness triggers. Read per segment, newest first, at most HISTORY_RUNS_PER_SEGMENT each, so the read stays
+ * small however many segments and years the org has. Runs for `asOf` itself are left out: a rerun for the same
+ * date is judged against what the first run was judged against, and so writes the same record.
  */
-export async function readRunHistory(conn: SfConnection, asOf: string): Promise<Map<string, RunSnapshot[]>> {
+export async function readRunHistory(
+    conn: SfConnection,
+    asOf: string,
+    segments: string[]
+): Promise<Map<string, RunSnapshot[]>> {
     const since =
         new Date(Date.parse(`${asOf}T00:00:00Z`) - 400 * 86_400_000).toISOString().slice(0, 19) + 'Z';
-    const rows = await restQueryAll<Record<string, string | number | null>>(
-        conn,
-        `SELECT Segment__c, Run_At__c, Active_Threshold__c, Recommended_Threshold__c, Status__c, Frozen_Until__c, Handed_Off__c, Rejection_Rate__c, Threshold_Change__c, Recommendation_JSON__c FROM MQL_Calibration_Run__c WHERE Run_At__c >= ${since} ORDER BY Run_At__c`
-    );
+    const rows: Record<string, string | number | null>[] = [];
+    for (const segment of segments) {
+        // DeveloperNames are letters, digits and underscores; anything else never reaches SOQL.
+        if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(segment)) continue;
+        rows.push(
+            ...(await restQueryAll<Record<string, string | number | null>>(
+                conn,
+                `SELECT ${HISTORY_FIELDS.join(', ')} FROM MQL_Calibration_Run__c WHERE Segment__c = '${segment}' AND As_Of__c < ${asOf} AND Run_At__c >= ${since} ORDER BY Run_At__c DESC LIMIT ${HISTORY_RUNS_PER_SEGMENT}`
+            ))
+        );
+    }
     const num = (v: unknown) => (v === null || v === undefined || v === '' ? null : Number(v));
     const out = new Map<string, RunSnapshot[]>();
     for (const r of rows) {
@@ -53,15 +88,117 @@ export async function readRunHistory(conn: SfConnection, asOf: string): Promise<
     return out;
 }
 
+/** A field the run reads or writes, and why, for the checks before the run. */
+interface FieldNeed {
+    sobject: string;
+    field: string;
+    edit: boolean;
+    why: string;
+}
+
+/**
+ * Checks, against describe, that the job's user can read every field `needs` lists and edit those it writes.
+ * A field without read access is absent from describe (field-level security hides it); one it cannot edit is
+ * listed with `updateable: false`. Run before any record is read or written: a Score_At_Handoff__c the job
+ * cannot see would make every lead look unstamped, and the run would try to stamp them all.
+ */
+export async function checkFieldAccess(conn: SfConnection, needs: FieldNeed[]): Promise<void> {
+    const described = new Map<string, Map<string, { updateable?: boolean; createable?: boolean }>>();
+    for (const sobject of [...new Set(needs.map((n) => n.sobject))]) {
+        const d = await conn.describe(sobject).catch((e: Error & { errorCode?: string }) => {
+            if (/NOT_FOUND|INVALID_TYPE/.test(`${e.errorCode ?? e.name} ${e.message}`)) return null;
+            throw e;
+        });
+        if (!d)
+            throw new OrgAccessError(
+                `${sobject}: the job's user cannot see this object (describe does not find it); deploy force-app and assign the MQL_Calibration_Job permission set`
+            );
+        described.set(sobject, new Map(d.fields.map((f) => [f.name, f])));
+    }
+    for (const n of needs) {
+        const f = described.get(n.sobject)!.get(n.field);
+        if (!f)
+            throw new OrgAccessError(
+                `${n.sobject}.${n.field}: the job's user cannot read this field (describe does not list it); ${n.why}. Assign the MQL_Calibration_Job permission set (or deploy force-app)`
+            );
+        if (n.edit && (f.updateable === false || f.createable === false))
+            throw new OrgAccessError(
+                `${n.sobject}.${n.field}: the job's user cannot edit this field; ${n.why}. Assign the MQL_Calibration_Job permission set, or run with --dry-run`
+            );
+    }
+}
+
+/** The fields a run needs, by what it will do: read always, edit only what this run will write. */
+function fieldNeeds(opts: { dryRun: boolean; stamp: boolean; pilots: boolean }): FieldNeed[] {
+    const write = !opts.dryRun;
+    const stamp = write && opts.stamp;
+    const lead = (field: string, edit: boolean, why: string) => ({ sobject: 'Lead', field, edit, why });
+    const run = (field: string) => ({
+        sobject: 'MQL_Calibration_Run__c',
+        field,
+        edit: write,
+        why: 'the job reads its earlier runs and writes one per segment'
+    });
+    const unstamped = 'without it every lead looks unstamped';
+    return [
+        lead('Score_At_Handoff__c', stamp, unstamped),
+        lead('Handoff_Score_Source__c', stamp, unstamped),
+        lead('Handoff_Date__c', stamp, 'it says which leads were handed off'),
+        ...(opts.pilots ? [lead('MQL_Pilot_Group__c', write, 'a running pilot sets it on new leads')] : []),
+        ...[...HISTORY_FIELDS, 'Is_Latest__c', 'Run_Key__c'].map(run),
+        ...(write ? RUN_RECORD_FIELDS.filter((f) => !HISTORY_FIELDS.includes(f)).map(run) : [])
+    ];
+}
+
+/** Every field of MQL_Calibration_Run__c the job writes (the keys of writes.ts's runRecord). */
+const RUN_RECORD_FIELDS = [
+    'Name',
+    'Segment__c',
+    'Run_Key__c',
+    'Run_At__c',
+    'As_Of__c',
+    'Source__c',
+    'Is_Latest__c',
+    'Active_Threshold__c',
+    'Recommended_Threshold__c',
+    'Recommended_Low__c',
+    'Recommended_High__c',
+    'Recommendation_Reason__c',
+    'Handed_Off__c',
+    'Won__c',
+    'Rejection_Rate__c',
+    'SQL_Rate__c',
+    'Trigger_Count__c',
+    'Recommendation_JSON__c',
+    'Bands_JSON__c',
+    'Fine_Bands_JSON__c',
+    'Scenarios_JSON__c',
+    'Triggers_JSON__c',
+    'Details_JSON__c',
+    'Status__c',
+    'Frozen_Until__c',
+    'Threshold_Change__c'
+];
+
 export const orgSide: OrgSide = {
-    async open(targetOrg, _base, override, asOf) {
-        const conn = targetOrg ? await connectTargetOrg(targetOrg) : connectFromEnv();
+    async open(targetOrg, _base, override, asOf, mode) {
+        const policy = retryPolicy();
+        const raw = targetOrg ? await connectTargetOrg(targetOrg) : connectFromEnv();
+        const conn = retrying(raw, policy);
         const orgLayer = await readOrgSettings(conn);
         const settings = resolveSettings(orgLayer, override);
         const read = await readPolicies(conn);
         const { rules } = read;
+        await checkFieldAccess(
+            conn,
+            fieldNeeds({ ...mode, pilots: read.pilots.length > 0 || settings.pilots.length > 0 })
+        );
         // Governance: the run history gives the engine the freeze, threshold history and last calibration.
-        const history = await readRunHistory(conn, asOf);
+        const history = await readRunHistory(
+            conn,
+            asOf,
+            read.policies.map((p) => p.name)
+        );
         const policies = read.policies; // run.ts prepares them with the history
         if (rules.length > 0 && !override?.segments) settings.engine.segmentRules = rules;
         const label = `org ${targetOrg ?? conn.instanceUrl}`;
@@ -85,18 +222,36 @@ export const orgSide: OrgSide = {
                 if (opts.dryRun) {
                     return {
                         mode: 'none',
-                        summary: `Dry run: nothing written. A real run would update ${result.segments.length} MQL_Threshold__mdt record(s) (recommendation fields only), insert ${records.length} MQL_Calibration_Run__c record(s)${opts.stamp ? ` and stamp ${source.stamps.length} lead(s)` : ''}${pilotStamps.length > 0 ? `, and set MQL_Pilot_Group__c on ${pilotStamps.length} lead(s)` : ''}.`
+                        summary: `Dry run: nothing written. A real run would update ${result.segments.length} MQL_Threshold__mdt record(s) (recommendation fields only), upsert ${records.length} MQL_Calibration_Run__c record(s)${opts.stamp ? ` and stamp ${source.stamps.length} lead(s)` : ''}${pilotStamps.length > 0 ? `, and set MQL_Pilot_Group__c on ${pilotStamps.length} lead(s)` : ''}.`
                     };
                 }
-                const md = await writeRecommendations(conn, result.segments, result.generatedAt, frozen);
-                const runs = await writeRunRecords(conn, records);
-                const stamped = opts.stamp ? await stampLeads(conn, source.stamps) : 0;
-                // Pilot groups are how a pilot routes: set whatever --no-stamp says, and only on leads with none yet.
-                const grouped = await stampPilotGroups(conn, pilotStamps);
+                // Every write goes through a connection that retries what is safe to retry and logs what landed.
+                const log = new WriteLog();
+                const w = retrying(raw, policy, log);
+                const stamps = opts.stamp ? source.stamps : [];
+                log.plan('runRecords', records.length);
+                log.plan('leadStamps', stamps.length);
+                log.plan('pilotGroups', pilotStamps.length);
+                let md: Awaited<ReturnType<typeof writeRecommendations>>;
+                let runs: number;
+                let stamped: number;
+                let grouped: number;
+                try {
+                    md = await writeRecommendations(w, result.segments, result.generatedAt, frozen);
+                    log.plan('metadata', md.upserted.length);
+                    runs = await writeRunRecords(w, records);
+                    stamped = stamps.length > 0 ? await stampLeads(w, stamps) : 0;
+                    // Pilot groups are how a pilot routes: set whatever --no-stamp says, and only on leads with none yet.
+                    grouped = await stampPilotGroups(w, pilotStamps);
+                } catch (e) {
+                    const steps = log.finish(e);
+                    throw new OrgWriteError(failureLine(steps), steps);
+                }
                 return {
                     mode: 'org',
-                    summary: `${changes.size > 0 ? `Approved changes recorded: ${[...changes].map(([n, c]) => `${n} ${c.text}`).join(', ')}. ` : ''}Wrote recommendation fields on ${md.upserted.length} MQL_Threshold__mdt record(s) (${md.unchanged.length} unchanged), ${runs} MQL_Calibration_Run__c record(s), stamped ${stamped} lead(s)${grouped > 0 ? `, and set MQL_Pilot_Group__c on ${grouped} lead(s)` : ''}. The active thresholds were not changed.`,
-                    details: { metadata: md, runRecords: runs, stamped, pilotGroups: grouped }
+                    summary: `${changes.size > 0 ? `Approved changes recorded: ${[...changes].map(([n, c]) => `${n} ${c.text}`).join(', ')}. ` : ''}Wrote recommendation fields on ${md.upserted.length} MQL_Threshold__mdt record(s) (${md.unchanged.length} unchanged), ${runs} MQL_Calibration_Run__c record(s) (one per segment for ${result.asOf}, replaced on a rerun), stamped ${stamped} lead(s)${grouped > 0 ? `, and set MQL_Pilot_Group__c on ${grouped} lead(s)` : ''}. The active thresholds were not changed.`,
+                    details: { metadata: md, runRecords: runs, stamped, pilotGroups: grouped },
+                    log: log.finish()
                 };
             },
             async close() {

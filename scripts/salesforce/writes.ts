@@ -151,6 +151,7 @@ export function runRecord(
         attributes: { type: 'MQL_Calibration_Run__c' },
         Name: `${s.name} ${result.asOf}`.slice(0, 80),
         Segment__c: s.name,
+        Run_Key__c: runKey(s.name, result.asOf),
         Run_At__c: result.generatedAt,
         As_Of__c: result.asOf,
         Source__c: result.source.kind,
@@ -184,20 +185,30 @@ export function runRecord(
     };
 }
 
+/**
+ * The external id of a segment's run for an as-of date: the job upserts on it, so a rerun for the same date
+ * replaces that run's record instead of adding one.
+ */
+export function runKey(segment: string, asOf: string): string {
+    return `${segment}|${asOf}`;
+}
+
 /** One failed record of an sObject Collections call, with its position in the records sent. */
 type CollectionFailure = { fullName: string; message: string; index: number };
 
 async function collections(
     conn: SfConnection,
     method: 'POST' | 'PATCH',
-    records: Record<string, unknown>[]
+    records: Record<string, unknown>[],
+    /** `Type/ExternalIdField` to upsert on that field instead of updating by Id. */
+    upsertOn?: string
 ): Promise<CollectionFailure[]> {
     const failures: CollectionFailure[] = [];
     for (let i = 0; i < records.length; i += 200) {
         const batch = records.slice(i, i + 200);
         const res = await conn.request<{ id?: string; success: boolean; errors: { message: string }[] }[]>({
             method,
-            url: `/services/data/v${conn.version}/composite/sobjects`,
+            url: `/services/data/v${conn.version}/composite/sobjects${upsertOn ? `/${upsertOn}` : ''}`,
             body: JSON.stringify({ allOrNone: false, records: batch }),
             headers: { 'Content-Type': 'application/json' }
         });
@@ -214,22 +225,25 @@ async function collections(
 }
 
 /**
- * Inserts this run's records, then clears Is_Latest__c on the previous latest run of each segment whose new
- * record went in — so every segment keeps exactly one latest run, even when some inserts fail, and a segment
- * this run did not cover keeps its own.
+ * Upserts this run's records on Run_Key__c (segment and as-of date: a rerun replaces, never adds), then clears
+ * Is_Latest__c on every other latest run of each segment whose record went in — so every segment keeps exactly one
+ * latest run even when some upserts fail, a segment this run did not cover keeps its own, and latest flags an
+ * interrupted run left behind are cleared by the next one.
  */
 export async function writeRunRecords(
     conn: SfConnection,
     records: Record<string, unknown>[]
 ): Promise<number> {
-    const previous = await restQueryAll<{ Id: string; Segment__c: string }>(
-        conn,
-        'SELECT Id, Segment__c FROM MQL_Calibration_Run__c WHERE Is_Latest__c = true'
-    );
-    const failures = await collections(conn, 'POST', records);
+    const failures = await collections(conn, 'PATCH', records, 'MQL_Calibration_Run__c/Run_Key__c');
     const failed = new Set(failures.map((f) => f.index));
-    const replaced = new Set(records.filter((_, i) => !failed.has(i)).map((r) => String(r.Segment__c)));
-    const stale = previous.filter((p) => replaced.has(p.Segment__c));
+    const landed = records.filter((_, i) => !failed.has(i));
+    const replaced = new Set(landed.map((r) => String(r.Segment__c)));
+    const keys = new Set(landed.map((r) => String(r.Run_Key__c)));
+    const latest = await restQueryAll<{ Id: string; Segment__c: string; Run_Key__c: string | null }>(
+        conn,
+        'SELECT Id, Segment__c, Run_Key__c FROM MQL_Calibration_Run__c WHERE Is_Latest__c = true'
+    );
+    const stale = latest.filter((p) => replaced.has(p.Segment__c) && !keys.has(String(p.Run_Key__c)));
     if (stale.length > 0) {
         failures.push(
             ...(await collections(

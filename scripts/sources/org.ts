@@ -44,6 +44,7 @@ import {
     BulkQuery,
     describeFields,
     restQueryAll,
+    sobjectExists,
     NUMERIC_FIELD_TYPES,
     type BulkBatch,
     type BulkOptions
@@ -258,6 +259,7 @@ export class OrgSource implements CalibrationSource {
             pilotFields: options.pilotFields ?? []
         };
         const leadDescribe = await describeFields(this.conn, 'Lead');
+        const historyReadable = await sobjectExists(this.conn, 'LeadHistory');
         const extra = ruleFields(ctx);
         assertFieldsExist(leadDescribe, 'Lead', [
             { name: ctx.scoreField, setting: 'scoreField', types: NUMERIC_FIELD_TYPES },
@@ -333,9 +335,13 @@ export class OrgSource implements CalibrationSource {
                         sink.addLead(lead);
                     } else {
                         scores.expect(lead);
-                        if (!history) {
-                            history = start(historySoql);
-                            history.then((q) => (historyQuery = q)).catch(() => undefined);
+                        if (!again) {
+                            // Without LeadHistory (history tracking off) these leads fall back to their current
+                            // score, counted as such; the second read still gives them to the engine.
+                            if (historyReadable) {
+                                history = start(historySoql);
+                                history.then((q) => (historyQuery = q)).catch(() => undefined);
+                            }
                             again = start(againSoql);
                             again.then((q) => (againQuery = q)).catch(() => undefined);
                         }
@@ -344,11 +350,13 @@ export class OrgSource implements CalibrationSource {
                 }
             }
             timings.leads = (performance.now() - t) / 1000;
-            if (history && again) {
+            if (again) {
                 t = performance.now();
                 // Only the rows of waiting leads are cut into fields (HandoffScores would ignore the others).
                 const ofWaiting = { column: 'LeadId', test: (id: string) => scores.has(id) };
-                for await (const batch of (await history).batches(ofWaiting, () => againQuery)) {
+                for await (const batch of history
+                    ? (await history).batches(ofWaiting, () => againQuery)
+                    : []) {
                     for (const row of rows(batch)) scores.addHistory(row);
                     const before = summary.historyRows;
                     summary.historyRows += batch.read;

@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
+import { dropConnection, takeFault as takeQueued, type FaultScope, type MidBatchFault } from './faults';
 
 export type Row = Record<string, string | number | boolean | null>;
 
@@ -19,6 +20,8 @@ export interface EmulatedOrg {
     /** Describe types where the built-in guess (see fieldType) is wrong or the field is not a known one. */
     fieldTypes?: Record<string, Record<string, string>>;
     metadata: Map<string, { label: string; values: Record<string, string | null> }>;
+    /** External id fields per sObject (unique): what an upsert may key on, and what an insert may not repeat. */
+    externalIds?: Record<string, string[]>;
 }
 
 /** Describe types of the standard and package fields the job touches; anything else is a string. */
@@ -82,7 +85,7 @@ const XSD_FORMATS: Record<string, RegExp> = {
     'xsd:dateTime': /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/
 };
 
-export type Fault =
+export type Fault = (
     | { kind: 'INVALID_SESSION_ID'; match?: RegExp }
     | { kind: 'REQUEST_LIMIT_EXCEEDED'; match?: RegExp }
     | { kind: 'QUERY_TIMEOUT'; match?: RegExp }
@@ -90,7 +93,10 @@ export type Fault =
     | { kind: 'CUT'; match?: RegExp }
     // (`match` is tested against the path with its query string.)
     | { kind: 'JOB_FAILED'; match?: RegExp }
-    | { kind: 'METADATA_PARTIAL'; fullName: string };
+    | { kind: 'METADATA_PARTIAL'; fullName: string }
+    | MidBatchFault
+) &
+    FaultScope;
 
 export interface WriteLogEntry {
     method: string;
@@ -261,12 +267,8 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
         { soql: string; polls: number; result?: { fields: string[]; rows: Row[] }; error?: string }
     >();
 
-    const takeFault = (path: string, kinds: Fault['kind'][]): Fault | undefined => {
-        const i = faults.findIndex(
-            (f) => kinds.includes(f.kind) && f.kind !== 'METADATA_PARTIAL' && (!f.match || f.match.test(path))
-        );
-        return i >= 0 ? faults.splice(i, 1)[0] : undefined;
-    };
+    const takeFault = (method: string, path: string, kinds: Fault['kind'][]): Fault | undefined =>
+        takeQueued(faults, kinds, method, path);
 
     const json = (res: http.ServerResponse, status: number, body: unknown) => {
         res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8' });
@@ -336,7 +338,7 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
         const api = API.exec(path);
         if (!soap && !api)
             return restError(res, 404, 'NOT_FOUND', `The requested resource does not exist: ${path}`);
-        const fault = takeFault(`${path}${url.search}`, [
+        const fault = takeFault(method, `${path}${url.search}`, [
             'INVALID_SESSION_ID',
             'REQUEST_LIMIT_EXCEEDED',
             'QUERY_TIMEOUT',
@@ -400,6 +402,8 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
             return json(res, 200, { attributes: { type: 'User' }, Id: USER_ID, Username: username });
         if (rest === '/composite/sobjects' && (method === 'POST' || method === 'PATCH'))
             return collections(method, path, body, res);
+        const upsert = /^\/composite\/sobjects\/(\w+)\/(\w+)$/.exec(rest);
+        if (upsert && method === 'PATCH') return collections(method, path, body, res, upsert[1], upsert[2]);
         if (rest === '/jobs/query' && method === 'POST') return createJob(path, body, res, api![1]);
         const job = /^\/jobs\/query\/([\w-]+)(\/results)?$/.exec(rest);
         if (job && method === 'GET' && !job[2]) return pollJob(job[1], path, res, api![1]);
@@ -442,44 +446,91 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
         page(m[1], version, res, Number(m[2]));
     }
 
-    function collections(method: string, path: string, body: string, res: http.ServerResponse): void {
+    /**
+     * sObject Collections: insert (POST), update by Id (PATCH), or upsert on an external id field (PATCH
+     * .../composite/sobjects/Type/Field). Each record succeeds or fails alone (allOrNone false); an external id value
+     * is unique, as the org's unique index makes it.
+     */
+    function collections(
+        method: string,
+        path: string,
+        body: string,
+        res: http.ServerResponse,
+        upsertType?: string,
+        upsertField?: string
+    ): void {
         writes.push({ method, path, body });
         const payload = JSON.parse(body) as {
             allOrNone?: boolean;
             records: (Row & { attributes: { type: string } })[];
         };
-        const out = payload.records.map((rec) => {
+        if (upsertType && !(org.externalIds?.[upsertType] ?? []).includes(upsertField!))
+            return restError(
+                res,
+                400,
+                'INVALID_FIELD',
+                `Field name provided, ${upsertField} is not an External ID or indexed field for ${upsertType}`
+            );
+        const cut = takeFault(method, path, ['MID_BATCH']) as MidBatchFault | undefined;
+        const fail = (statusCode: string, message: string, fields: string[] = []) => ({
+            success: false,
+            errors: [{ statusCode, message, fields }]
+        });
+        const out: object[] = [];
+        for (const [i, rec] of payload.records.entries()) {
+            if (cut && i >= cut.after) return dropConnection(res);
             const type = rec.attributes.type;
             const fields = org.schema[type];
             const bad = Object.keys(rec).find((k) => k !== 'attributes' && !fields?.includes(k));
-            if (!fields || bad)
-                return {
-                    success: false,
-                    errors: [
-                        {
-                            statusCode: 'INVALID_FIELD',
-                            message: `No such column '${bad}' on sobject of type ${type}`,
-                            fields: [bad]
-                        }
-                    ]
-                };
+            if (!fields || bad) {
+                out.push(fail('INVALID_FIELD', `No such column '${bad}' on sobject of type ${type}`, [bad!]));
+                continue;
+            }
             const { attributes: _a, ...values } = rec;
             const rows = (org.sobjects[type] ??= []);
-            if (method === 'POST') {
+            const unique = (org.externalIds?.[type] ?? []).filter((f) => values[f] != null);
+            const clash = (except?: Row) =>
+                unique.find((f) => rows.some((r) => r !== except && r[f] === values[f]));
+            let row: Row | undefined;
+            if (upsertType) {
+                if (type !== upsertType || values[upsertField!] == null) {
+                    out.push(
+                        fail('INVALID_FIELD', `${upsertField} is required for an upsert of ${upsertType}`)
+                    );
+                    continue;
+                }
+                row = rows.find((r) => r[upsertField!] === values[upsertField!]);
+            }
+            if (method === 'POST' || (upsertType && !row)) {
+                const dup = clash();
+                if (dup) {
+                    out.push(
+                        fail('DUPLICATE_VALUE', `duplicate value found: ${dup} duplicates value on record`, [
+                            dup
+                        ])
+                    );
+                    continue;
+                }
                 const id = `a0${type.length}${String(rows.length + 1).padStart(13, '0')}`;
                 rows.push({ ...values, Id: id });
-                return { id, success: true, errors: [] };
+                out.push({ id, success: true, errors: [], ...(upsertType ? { created: true } : {}) });
+                continue;
             }
-            const row = rows.find((r) => r.Id === values.Id);
-            if (!row)
-                return {
-                    id: values.Id,
-                    success: false,
-                    errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }]
-                };
+            row ??= rows.find((r) => r.Id === values.Id);
+            if (!row) {
+                out.push({ id: values.Id, ...fail('ENTITY_IS_DELETED', 'entity is deleted') });
+                continue;
+            }
+            const dup = clash(row);
+            if (dup) {
+                out.push(
+                    fail('DUPLICATE_VALUE', `duplicate value found: ${dup} duplicates value on record`, [dup])
+                );
+                continue;
+            }
             Object.assign(row, values);
-            return { id: values.Id, success: true, errors: [] };
-        });
+            out.push({ id: row.Id, success: true, errors: [], ...(upsertType ? { created: false } : {}) });
+        }
         json(res, 200, out);
     }
 

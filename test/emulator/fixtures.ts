@@ -13,7 +13,7 @@ import {
     HISTORY_FIELDS
 } from '../../scripts/sources/salesforceRows';
 import type { EmulatedOrg, Row } from './emulator';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const SCORE_FIELD = 'pi__score__c';
@@ -23,6 +23,7 @@ const RUN_FIELDS = [
     'Name',
     'Segment__c',
     'Run_At__c',
+    'Run_Key__c',
     'As_Of__c',
     'Source__c',
     'Is_Latest__c',
@@ -68,6 +69,14 @@ const THRESHOLD_FIELDS = [
         .map((f) => f.replace(/\.field-meta\.xml$/, ''))
         .sort()
 ];
+
+/** The fields force-app declares External ID on an object: what the emulator lets an upsert key on. */
+function externalIdsOf(object: string): string[] {
+    const dir = path.join(__dirname, '..', '..', 'force-app', 'main', 'default', 'objects', object, 'fields');
+    return readdirSync(dir)
+        .filter((f) => /<externalId>true<\/externalId>/.test(readFileSync(path.join(dir, f), 'utf8')))
+        .map((f) => f.replace(/\.field-meta\.xml$/, ''));
+}
 
 const SETTING_FIELDS = [
     'Id',
@@ -149,6 +158,7 @@ export function emulatedOrgFrom(spec: OrgSpec = demoOrgSpec()): EmulatedOrg {
             MQL_Threshold__mdt: THRESHOLD_FIELDS,
             MQL_Calibration_Setting__mdt: SETTING_FIELDS
         },
-        metadata
+        metadata,
+        externalIds: { MQL_Calibration_Run__c: externalIdsOf('MQL_Calibration_Run__c') }
     };
 }

@@ -11,7 +11,8 @@ import { emulatedOrgFrom } from '../emulator/fixtures';
 const ROOT = path.resolve(__dirname, '..', '..');
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
 
-function nightly(e: Emulator): Promise<any> {
+/** One night's run; each night has its own as-of date (a rerun for the same date replaces that night's records). */
+function nightly(e: Emulator, asOf: string): Promise<any> {
     return new Promise((resolve, reject) => {
         const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'lsc-gov-')), 'out');
         execFile(
@@ -22,7 +23,7 @@ function nightly(e: Emulator): Promise<any> {
                 path.join(ROOT, 'scripts', 'calibrate.ts'),
                 '--json',
                 '--as-of',
-                '2026-10-31',
+                asOf,
                 '--no-stamp',
                 '--out',
                 out
@@ -50,7 +51,7 @@ test('propose → approve → freeze → review trigger → propose again; propo
     const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000 });
     try {
         // Night 1: the job proposes.
-        const r1 = await nightly(e);
+        const r1 = await nightly(e, '2026-10-31');
         assert.equal(seg(r1, 'SMB_Inbound').recommendation.threshold, 65);
         assert.equal(seg(r1, 'Enterprise_Inbound').recommendation.threshold, 48);
         const smb = () => e.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values;
@@ -62,11 +63,11 @@ test('propose → approve → freeze → review trigger → propose again; propo
         Object.assign(ent(), { Recommendation_Status__c: 'Rejected' });
 
         // Night 2: the change is recorded, SMB is frozen for a quarter, Enterprise's rejected value is not re-proposed.
-        const r2 = await nightly(e);
+        const r2 = await nightly(e, '2026-11-01');
         assert.match(r2.writes.summary, /Approved changes recorded: SMB_Inbound 50 → 65\./);
         assert.equal(latestRun(e, 'SMB_Inbound').Threshold_Change__c, '50 → 65');
-        assert.equal(latestRun(e, 'SMB_Inbound').Frozen_Until__c, '2027-01-30');
-        assert.equal(smb().Frozen_Until__c, '2027-01-30');
+        assert.equal(latestRun(e, 'SMB_Inbound').Frozen_Until__c, '2027-01-31');
+        assert.equal(smb().Frozen_Until__c, '2027-01-31');
         assert.equal(smb().Active_Threshold__c, '65', 'the job never writes the active threshold');
         assert.equal(smb().Recommendation_Status__c, 'Approved');
         assert.equal(
@@ -80,11 +81,17 @@ test('propose → approve → freeze → review trigger → propose again; propo
         assert.equal(ent().Recommendation_Status__c, 'Rejected', 'the rejection stands');
         assert.equal(ent().Recommended_Threshold__c, '48');
 
+        // Night 2 rerun (same date): judged against night 1 again, so the change stays on record, not duplicated.
+        const r2b = await nightly(e, '2026-11-01');
+        assert.match(r2b.writes.summary, /Approved changes recorded: SMB_Inbound 50 → 65\./);
+        assert.equal(latestRun(e, 'SMB_Inbound').Threshold_Change__c, '50 → 65');
+        assert.equal(e.org.sobjects.MQL_Calibration_Run__c.length, 8);
+
         // Marketing misses its volume target and the threshold is lowered within the quarter: compression.
         Object.assign(smb(), { Active_Threshold__c: '55' });
 
         // Night 3: the review trigger lifts the freeze and the evidence is proposed again.
-        const r3 = await nightly(e);
+        const r3 = await nightly(e, '2026-11-02');
         const s3 = seg(r3, 'SMB_Inbound');
         assert.ok(
             s3.triggers.some((t: any) => t.code === 'THRESHOLD_COMPRESSION'),

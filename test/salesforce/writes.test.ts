@@ -260,7 +260,7 @@ test('a rerun with the same result upserts nothing', async () => {
     }
 });
 
-test("run records: one per segment, each segment's previous latest cleared only once its new one is in", async () => {
+test("run records: one per segment per as-of date, each segment's previous latest cleared only once its new one is in", async () => {
     const org = emulatedOrgFrom();
     const e = await startEmulator(org);
     const job = { asOf: '2026-10-31', source: { kind: 'org' as const, label: 'test' }, generatedAt: RUN_AT };
@@ -295,7 +295,9 @@ test("run records: one per segment, each segment's previous latest cleared only 
         });
         await writeRunRecords(
             conn(e),
-            segments.map((s) => runRecord(s, { ...job, generatedAt: '2026-11-02T03:15:00.000Z' }))
+            segments.map((s) =>
+                runRecord(s, { ...job, asOf: '2026-11-01', generatedAt: '2026-11-02T03:15:00.000Z' })
+            )
         );
         assert.equal(runs.length, 2 * segments.length + 1);
         assert.deepEqual(
@@ -307,7 +309,7 @@ test("run records: one per segment, each segment's previous latest cleared only 
         );
         // One insert fails: that segment keeps its previous latest run, the others move on; one latest each.
         const third = segments.map((s, i) => ({
-            ...runRecord(s, { ...job, generatedAt: '2026-11-03T03:15:00.000Z' }),
+            ...runRecord(s, { ...job, asOf: '2026-11-02', generatedAt: '2026-11-03T03:15:00.000Z' }),
             ...(i === 1 ? { Bogus__c: 1 } : {})
         }));
         await assert.rejects(
