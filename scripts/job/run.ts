@@ -186,7 +186,7 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
             governance,
             pilots: pilotReports,
             exclusions: calibration.exclusions,
-            exclusionCounts: calibration.exclusionCounts,
+            exclusionCounts: { ...calibration.exclusionCounts, ...streamed.excluded },
             writes: { mode: 'none', summary: 'Nothing written yet.' },
             timings: { ...streamed.timings, read: (t1 - t0) / 1000, engine: (t2 - t1) / 1000 }
         };

@@ -155,7 +155,10 @@ test('a stray quote early in a big file costs work in proportion to the file, no
     const ratio = work(big) / work(small);
     // Parsing the open record again from its start at every chunk makes 8x the input cost about 64x the work.
     assert.ok(ratio < 12, `8x the input cost ${ratio.toFixed(1)}x the work`);
-    assert.ok(work(big) < 3 * big.length, `${work(big)} characters parsed for a ${big.length}-character text`);
+    assert.ok(
+        work(big) < 3 * big.length,
+        `${work(big)} characters parsed for a ${big.length}-character text`
+    );
 });
 
 test('a single huge field costs work in proportion to its size', () => {
@@ -178,7 +181,10 @@ test('a record past the length limit, or with too many fields, is an error namin
         assert.fail('expected a CsvSyntaxError');
     };
     const open = fail(`a,b\nc,d\ne,"${'x'.repeat(5000)}\n`);
-    assert.deepEqual([open.line, open.message], [3, 'a record runs past 1,000 characters (an unclosed quote?)']);
+    assert.deepEqual(
+        [open.line, open.message],
+        [3, 'a record runs past 1,000 characters (an unclosed quote?)']
+    );
     const wide = fail(`${Array.from({ length: 60 }, (_, k) => `c${k}`).join(',')}\n`);
     assert.deepEqual([wide.line, wide.message], [1, 'more than 50 fields in a record']);
     // Just under the limits reads fine.
