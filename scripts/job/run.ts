@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { SegmentPolicy } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
-import type { RunSnapshot } from 'c/calibrationGovernance';
+import type { PilotConfig, RunSnapshot } from 'c/calibrationGovernance';
 import { startAnalysis } from './analysis';
 import type { PilotStamp } from './pilots';
 import {
@@ -71,7 +71,8 @@ export function offlineAdminValues(
     kind: RunOptions['source'],
     policies: SegmentPolicy[],
     settings: JobSettings,
-    file: SettingsFile | undefined
+    file: SettingsFile | undefined,
+    pilots: PilotConfig[] = []
 ): AdminValues[] {
     return policies.map((p) => {
         const named = file?.segments?.find((s) => s.name === p.name);
@@ -83,7 +84,9 @@ export function offlineAdminValues(
             activeThreshold: p.activeThreshold,
             rule: ruleKnown && rule ? { text: formatRule(rule), order: rule.order } : null,
             overrides: (p.overrides ?? []).map(formatOverride),
-            capacityPerMonth: p.capacityPerMonth ?? null
+            capacityPerMonth: p.capacityPerMonth ?? null,
+            frozenUntil: p.frozenUntil ?? null,
+            pilot: pilots.find((x) => x.segment === p.name) ?? null
         };
     });
 }
@@ -228,7 +231,7 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
             for (const [rel, content] of Object.entries(
                 metadataFolder(
                     result.segments,
-                    offlineAdminValues(o.source, readPolicies, settings, fileSettings),
+                    offlineAdminValues(o.source, readPolicies, settings, fileSettings, pilots),
                     result.generatedAt
                 )
             ))

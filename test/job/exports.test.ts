@@ -237,3 +237,58 @@ test('--leads naming a directory or a FIFO says what is wrong instead of "empty"
     await refused(withFifo, dir, /lead\.fifo: not a regular file \(a pipe or a device\)/);
     assert.ok(readFileSync(path.join(dir, 'Lead.csv'), 'utf8').startsWith('Id,'));
 });
+
+test('the offline metadata folder carries the freeze and the pilot the settings give, and DEPLOY.md names what a deploy clears', async () => {
+    const settings = {
+        segments: [
+            {
+                name: 'Expansion',
+                rule: 'Existing_Customer__c = true',
+                activeThreshold: 30,
+                frozenUntil: '2027-01-15'
+            },
+            { name: 'SMB_Inbound', rule: '*', activeThreshold: 50 }
+        ],
+        pilots: [
+            {
+                segment: 'SMB_Inbound',
+                field: 'LeadSource',
+                testValues: ['Webinar', 'Paid Search'],
+                testThreshold: 60,
+                start: '2026-09-26',
+                minWeeks: 8
+            }
+        ]
+    };
+    const { dir, args } = exportsOf(
+        HEAD.replace('\n', ',LeadSource\n') + row('00Q1', '55').replace('\n', ',Webinar\n'),
+        {
+            settings
+        }
+    );
+    const r = await calibrate(args);
+    assert.equal(r.code, 0, r.stderr);
+    const record = (segment: string) =>
+        readFileSync(
+            path.join(dir, 'out', 'metadata', 'customMetadata', `MQL_Threshold.${segment}.md`),
+            'utf8'
+        );
+    const value = (xml: string, field: string) =>
+        new RegExp(
+            `<field>${field}</field>\\s*<value( xsi:type="([^"]+)">([^<]*)</value>| xsi:nil="true"/>)`
+        ).exec(xml);
+    const expansion = record('Expansion');
+    assert.deepEqual(value(expansion, 'Frozen_Until__c')?.slice(2), ['xsd:date', '2027-01-15']);
+    const smb = record('SMB_Inbound');
+    assert.deepEqual(value(smb, 'Pilot_Field__c')?.slice(2), ['xsd:string', 'LeadSource']);
+    assert.deepEqual(value(smb, 'Pilot_Test_Values__c')?.slice(2), ['xsd:string', 'Webinar,Paid Search']);
+    assert.deepEqual(value(smb, 'Pilot_Threshold__c')?.slice(2), ['xsd:double', '60']);
+    assert.deepEqual(value(smb, 'Pilot_Start__c')?.slice(2), ['xsd:date', '2026-09-26']);
+    assert.deepEqual(value(smb, 'Pilot_Min_Weeks__c')?.slice(2), ['xsd:double', '8']);
+    // A segment with no pilot and no freeze carries them empty, as the source says: not left out.
+    assert.match(value(expansion, 'Pilot_Field__c')![0], /xsi:nil="true"/);
+    assert.match(value(smb, 'Frozen_Until__c')![0], /xsi:nil="true"/);
+    const deploy = readFileSync(path.join(dir, 'out', 'metadata', 'DEPLOY.md'), 'utf8');
+    assert.match(deploy, /A deploy clears `Review_Conditions__c` on every record/);
+    assert.doesNotMatch(deploy, /and `Frozen_Until__c`/);
+});
