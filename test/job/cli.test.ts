@@ -292,7 +292,7 @@ test('an --out folder the job did not write is refused and left as it was', asyn
     writeFileSync(path.join(dir, 'notes.txt'), 'keep me');
     const r = await calibrate(['--demo', '--out', dir]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^Error: --out .*: the folder exists and was not written by this job/);
+    assert.match(r.stderr, /^Error: --out .*: the folder holds notes\.txt, which this job did not write/);
     assert.deepEqual(readdirSync(dir), ['notes.txt']);
     const again = await calibrate(['--demo', '--out', '.']);
     assert.equal(again.code, 2);
