@@ -108,9 +108,32 @@ function alive(pid: number): boolean {
 
 /** Locks this process holds, released at exit so that a failed run does not block the next one. */
 const held = new Set<string>();
-process.once('exit', () => {
+/** Temp folders this process is writing, removed if it is stopped by a signal. */
+const writing = new Set<string>();
+let onSignal = false;
+
+function releaseAll(): void {
+    for (const dir of writing) rmSync(dir, { recursive: true, force: true });
     for (const lock of held) rmSync(lock, { force: true });
-});
+    writing.clear();
+    held.clear();
+}
+
+/**
+ * Cleans up before a SIGINT or SIGTERM ends the process. Node runs the handler between synchronous steps, so a
+ * signal during the commit (all synchronous) waits until the output is in place or abandoned, and never leaves a
+ * half-written temp folder; the signal is then raised again so the process ends as it would have.
+ */
+function cleanUpOnSignal(): void {
+    if (onSignal) return;
+    onSignal = true;
+    process.once('exit', releaseAll);
+    for (const sig of ['SIGINT', 'SIGTERM'] as const)
+        process.once(sig, () => {
+            releaseAll();
+            process.kill(process.pid, sig);
+        });
+}
 
 /** Takes the lock on `out` for this process (again is fine); refuses while a live run holds it. */
 function lock(out: string): void {
@@ -119,6 +142,7 @@ function lock(out: string): void {
     for (let attempt = 0; ; attempt++) {
         try {
             writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+            cleanUpOnSignal();
             held.add(file);
             return;
         } catch (e) {
@@ -225,6 +249,7 @@ export class OutputFolder {
     private swapIn(parent: string): void {
         const tmp = path.join(parent, `.${path.basename(this.out)}.tmp-${process.pid}`);
         rmSync(tmp, { recursive: true, force: true });
+        writing.add(tmp);
         try {
             mkdirSync(tmp);
             const names = [...this.files.keys()].map((rel) => rel.split(path.sep).join('/'));
@@ -249,6 +274,7 @@ export class OutputFolder {
             rmSync(tmp, { recursive: true, force: true });
             throw e;
         }
+        writing.delete(tmp);
         if (hadOld) rmSync(old, { recursive: true, force: true });
     }
 }

@@ -11,7 +11,7 @@ import {
     symlinkSync,
     writeFileSync
 } from 'node:fs';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { checkOutDir, OutDirBusyError, OutputFolder, OUT_MARKER } from '../../scripts/output/outDir';
@@ -195,11 +195,7 @@ test('two jobs started on one --out: one writes it, the other stops with the loc
         );
     const runs = await Promise.all([job(), job()]);
     // Started together, the two runs overlap (each takes seconds): exactly one holds the folder.
-    assert.deepEqual(
-        runs.map((r) => r.code).sort(),
-        [0, 1],
-        runs.map((r) => r.stderr).join('\n')
-    );
+    assert.deepEqual(runs.map((r) => r.code).sort(), [0, 1], runs.map((r) => r.stderr).join('\n'));
     for (const r of runs.filter((x) => x.code !== 0))
         assert.match(
             r.stderr,
@@ -207,4 +203,30 @@ test('two jobs started on one --out: one writes it, the other stops with the loc
         );
     assert.deepEqual(readdirSync(dir), ['out']);
     assert.ok(existsSync(path.join(out, 'report.html')));
+});
+
+test('SIGTERM or SIGINT while the output is being written leaves the previous output or the new one, and no temp folder', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        const dir = tmp();
+        const out = path.join(dir, 'out');
+        const first = new OutputFolder(out);
+        first.add('report.md', 'previous');
+        first.commit();
+        // Thousands of files make the commit take long enough to be stopped in the middle of it.
+        const script = `
+            const { OutputFolder } = require(${JSON.stringify(path.join(ROOT, 'scripts', 'output', 'outDir.ts'))});
+            const f = new OutputFolder(${JSON.stringify(out)});
+            for (let i = 0; i < 8000; i++) f.add('charts/c' + i + '.svg', '<svg/>');
+            f.add('report.md', 'next');
+            process.stdout.write('committing\\n');
+            f.commit();
+        `;
+        const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT });
+        await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+        await new Promise((r) => setTimeout(r, 150));
+        child.kill(signal);
+        await new Promise((resolve) => child.once('exit', resolve));
+        assert.deepEqual(readdirSync(dir), ['out'], `${signal}: nothing left beside --out`);
+        assert.match(readFileSync(path.join(out, 'report.md'), 'utf8'), /^(previous|next)$/);
+    }
 });
