@@ -173,6 +173,14 @@ export function shortText(s: string, max = 60): string {
     );
 }
 
+/** A row error's message as one short line: each quoted value cut (shortText), and the whole line bounded too. */
+function shortMessage(message: string): string {
+    return shortText(
+        message.replace(/"([^"]*)"/g, (_, v: string) => `"${shortText(v)}"`),
+        400
+    );
+}
+
 /** The rows kept from one chunk of a file, and how many rows the chunk held (kept or not). */
 export interface RowBatch {
     /** Each row, the line it starts on and where it starts in the file's text (see CsvRecord). */
@@ -445,7 +453,8 @@ function mapRow<T>(file: string, line: number, fn: () => T): T {
     try {
         return fn();
     } catch (e) {
-        if (e instanceof RowError) throw new InputFileError(file, line, e.field, e.message);
+        if (e instanceof RowError)
+            throw new InputFileError(file, line, shortText(e.field), shortMessage(e.message));
         throw e;
     }
 }

@@ -292,3 +292,25 @@ test('the offline metadata folder carries the freeze and the pilot the settings 
     assert.match(deploy, /A deploy clears `Review_Conditions__c` on every record/);
     assert.doesNotMatch(deploy, /and `Frozen_Until__c`/);
 });
+
+test('an error quoting a value or a header cuts it short and shows control characters escaped, never raw NUL bytes', async () => {
+    const status = `Wor\u0000king${'x'.repeat(100_000)}`;
+    const { dir, args } = exportsOf(HEAD + row('00Q1', '55').replace('Working', status), {
+        settings: { statuses: { open: ['Open'], handoff: ['Working'] } }
+    });
+    const line = await refused(
+        args,
+        dir,
+        /Lead\.csv:2: Status: unknown status "Wor\\x00kingxxx.*\(100,008 characters\)/
+    );
+    assert.ok(line.length < 400, `${line.length} characters`);
+    assert.ok(!line.includes('\u0000'));
+    // A missing column's error lists the header: a 200,000-character column name is cut.
+    const wide = exportsOf(`${'H'.repeat(200_000)},Id,Status\nx,00Q1,Working\n`);
+    const header = await refused(
+        wide.args,
+        wide.dir,
+        /Lead\.csv:1: .*: required column missing \(the header has HHH/
+    );
+    assert.ok(header.length < 400, `${header.length} characters`);
+});
