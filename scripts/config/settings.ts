@@ -86,7 +86,10 @@ const overrideText = z.string().superRefine((v, ctx) => {
 const calendarDate = z.string().superRefine((v, ctx) => {
     const d = /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00Z`) : null;
     if (!d || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v)
-        ctx.addIssue({ code: 'custom', message: `expected a calendar date YYYY-MM-DD, got "${v}"` });
+        ctx.addIssue({
+            code: 'custom',
+            message: `expected a calendar date YYYY-MM-DD, got ${JSON.stringify(v.slice(0, 40))}`
+        });
 });
 /** Days the job adds to a date (a freeze, a decay window): ten years at most, so that every date stays a date. */
 const days = z.number().int().max(3650);
