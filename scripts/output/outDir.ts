@@ -49,6 +49,9 @@ function isInside(child: string, parent: string): boolean {
 const MARKER_HEADING =
     'Written by the lead score calibration job; the next run replaces this folder whole. Files:';
 
+/** What runs whose marker had no file list wrote at the top of --out. */
+const EARLIER_OUTPUT = new Set(['result.json', 'report.md', 'report.html', 'charts', 'metadata']);
+
 /** Another run of the job holds the lock on the output folder. */
 export class OutDirBusyError extends CalibrationJobError {
     override readonly name = 'OutDirBusyError';
@@ -75,12 +78,12 @@ export function foreignEntry(dir: string): string | null {
     const files = filesUnder(dir);
     if (files.length === 0) return null;
     if (!files.includes(OUT_MARKER)) return files[0];
-    const listed = new Set(
-        readFileSync(path.join(dir, OUT_MARKER), 'utf8')
-            .split('\n')
-            .slice(1)
-            .filter((l) => l !== '')
-    );
+    const marker = readFileSync(path.join(dir, OUT_MARKER), 'utf8').split('\n');
+    if (marker[0] !== MARKER_HEADING) {
+        // A marker from before the file list: its runs wrote only these at the top of the folder.
+        return files.find((f) => f !== OUT_MARKER && !EARLIER_OUTPUT.has(f.split('/')[0])) ?? null;
+    }
+    const listed = new Set(marker.slice(1).filter((l) => l !== ''));
     return files.find((f) => f !== OUT_MARKER && !listed.has(f)) ?? null;
 }
 

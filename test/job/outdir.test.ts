@@ -69,6 +69,21 @@ test('an existing folder the job did not write is refused; a new, empty or earli
     refused(onlyMetadata, /the folder holds metadata\/package\.xml, which this job did not write/);
 });
 
+test("an output folder whose marker predates the file list is still replaced when it holds only the job's files", () => {
+    const dir = tmp();
+    const earlier = path.join(dir, 'earlier');
+    mkdirSync(path.join(earlier, 'charts'), { recursive: true });
+    writeFileSync(
+        path.join(earlier, OUT_MARKER),
+        'Written by the lead score calibration job; the next run replaces this folder whole.\n'
+    );
+    writeFileSync(path.join(earlier, 'report.md'), '#');
+    writeFileSync(path.join(earlier, 'charts', 'SMB_Inbound.svg'), '<svg/>');
+    assert.equal(checkOutDir(earlier, ROOT), earlier);
+    writeFileSync(path.join(earlier, 'mine.xlsx'), '');
+    refused(earlier, /the folder holds mine\.xlsx/);
+});
+
 test('a rerun replaces the previous output whole, marker included', () => {
     const out = path.join(tmp(), 'out');
     const first = new OutputFolder(out);
