@@ -109,6 +109,12 @@ function options(argv: string[]): RunOptions & { json: boolean; help: boolean; d
 
 async function main(): Promise<number> {
     const wantsJson = process.argv.includes('--json');
+    if (wantsJson) {
+        // stdout is the JSON envelope and nothing else: @salesforce/core sends its DEBUG logs to stdout unless told
+        // otherwise (set before it loads), and a library's console.log goes to stderr with them.
+        process.env.SF_LOG_STDERR = 'true';
+        console.log = console.error;
+    }
     try {
         const o = options(process.argv.slice(2));
         if (o.help) {

@@ -82,6 +82,17 @@ const overrideText = z.string().superRefine((v, ctx) => {
         ctx.addIssue({ code: 'custom', message: (e as Error).message });
     }
 });
+/** A real calendar date written YYYY-MM-DD: 2026-13-45 and 2026-02-31 are not (Date would roll them over). */
+const calendarDate = z.string().superRefine((v, ctx) => {
+    const d = /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00Z`) : null;
+    if (!d || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v)
+        ctx.addIssue({
+            code: 'custom',
+            message: `expected a calendar date YYYY-MM-DD, got ${JSON.stringify(v.slice(0, 40))}`
+        });
+});
+/** Days the job adds to a date (a freeze, a decay window): ten years at most, so that every date stays a date. */
+const days = z.number().int().max(3650);
 const apiName = z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a Salesforce API name (letters, digits, underscores)');
@@ -112,12 +123,12 @@ export const SettingsSchema = z
         minStep: z.number().min(0).optional(),
         scenarioDelta: z.number().min(1).optional(),
         scenarioWindowDays: z.number().int().min(7).max(730).optional(),
-        slaHours: z.number().min(1).optional(),
-        freezeDays: z.number().int().min(0).optional(),
+        slaHours: z.number().min(1).max(8760).optional(),
+        freezeDays: days.min(0).optional(),
         bootstrapSamples: z.number().int().min(0).max(5000).optional(),
         seed: z.number().int().optional(),
         decay: z
-            .object({ points: z.number().min(0), days: z.number().int().min(1) })
+            .object({ points: z.number().min(0), days: days.min(1) })
             .strict()
             .nullable()
             .optional(),
@@ -135,11 +146,7 @@ export const SettingsSchema = z
                             .max(2, 'at most 2 high-intent overrides per segment')
                             .optional(),
                         capacityPerMonth: z.number().positive().nullable().optional(),
-                        frozenUntil: z
-                            .string()
-                            .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
-                            .nullable()
-                            .optional()
+                        frozenUntil: calendarDate.nullable().optional()
                     })
                     .strict()
             )
@@ -152,14 +159,46 @@ export const SettingsSchema = z
                         field: apiName,
                         testValues: z.array(z.string().min(1)).min(1, 'name at least one test value'),
                         testThreshold: z.number().min(0),
-                        start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD'),
+                        start: calendarDate,
                         minWeeks: z.number().int().min(6, 'a pilot runs at least 6 weeks').optional()
                     })
                     .strict()
             )
             .optional()
     })
-    .strict();
+    .strict()
+    .superRefine((file, ctx) => {
+        // Names are keys: a second SMB_Inbound would silently replace the first's threshold and rule.
+        const segments = new Map<string, number>();
+        file.segments?.forEach((s, i) => {
+            const first = segments.get(s.name);
+            if (first !== undefined)
+                ctx.addIssue({
+                    code: 'custom',
+                    path: ['segments', i, 'name'],
+                    message: `duplicate segment "${s.name}" (also segments[${first}])`
+                });
+            else segments.set(s.name, i);
+        });
+        const pilots = new Map<string, number>();
+        file.pilots?.forEach((p, i) => {
+            // Without segments in the file (org mode reads them from the org) any segment may be named.
+            if (segments.size > 0 && !segments.has(p.segment))
+                ctx.addIssue({
+                    code: 'custom',
+                    path: ['pilots', i, 'segment'],
+                    message: `no segment "${p.segment}" in segments (${[...segments.keys()].join(', ')})`
+                });
+            const first = pilots.get(p.segment);
+            if (first !== undefined)
+                ctx.addIssue({
+                    code: 'custom',
+                    path: ['pilots', i, 'segment'],
+                    message: `a second pilot for "${p.segment}" (also pilots[${first}])`
+                });
+            else pilots.set(p.segment, i);
+        });
+    });
 
 export type SettingsFile = z.infer<typeof SettingsSchema>;
 

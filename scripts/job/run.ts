@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { SegmentPolicy } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
-import type { RunSnapshot } from 'c/calibrationGovernance';
+import type { PilotConfig, RunSnapshot } from 'c/calibrationGovernance';
 import { startAnalysis } from './analysis';
 import type { PilotStamp } from './pilots';
 import {
@@ -74,7 +74,8 @@ export function offlineAdminValues(
     kind: RunOptions['source'],
     policies: SegmentPolicy[],
     settings: JobSettings,
-    file: SettingsFile | undefined
+    file: SettingsFile | undefined,
+    pilots: PilotConfig[] = []
 ): AdminValues[] {
     return policies.map((p) => {
         const named = file?.segments?.find((s) => s.name === p.name);
@@ -86,7 +87,9 @@ export function offlineAdminValues(
             activeThreshold: p.activeThreshold,
             rule: ruleKnown && rule ? { text: formatRule(rule), order: rule.order } : null,
             overrides: (p.overrides ?? []).map(formatOverride),
-            capacityPerMonth: p.capacityPerMonth ?? null
+            capacityPerMonth: p.capacityPerMonth ?? null,
+            frozenUntil: p.frozenUntil ?? null,
+            pilot: pilots.find((x) => x.segment === p.name) ?? null
         };
     });
 }
@@ -215,7 +218,7 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
             governance,
             pilots: pilotReports,
             exclusions: calibration.exclusions,
-            exclusionCounts: calibration.exclusionCounts,
+            exclusionCounts: { ...calibration.exclusionCounts, ...streamed.excluded },
             writes: { mode: 'none', summary: 'Nothing written yet.' },
             timings: { ...streamed.timings, read: (t1 - t0) / 1000, engine: (t2 - t1) / 1000 }
         };
@@ -270,7 +273,7 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
             for (const [rel, content] of Object.entries(
                 metadataFolder(
                     result.segments,
-                    offlineAdminValues(o.source, readPolicies, settings, fileSettings),
+                    offlineAdminValues(o.source, readPolicies, settings, fileSettings, pilots),
                     result.generatedAt
                 )
             ))

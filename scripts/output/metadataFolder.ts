@@ -62,7 +62,23 @@ export interface AdminValues {
     /** `Name: Field op value`, at most two. */
     overrides?: string[];
     capacityPerMonth?: number | null;
+    /** Frozen_Until__c (YYYY-MM-DD) as the source gives it; null when the segment is not frozen. */
+    frozenUntil?: string | null;
+    /** The segment's running pilot (the Pilot_* fields), null when none runs. */
+    pilot?: {
+        field: string;
+        testValues: string[];
+        testThreshold: number;
+        start: string;
+        minWeeks: number;
+    } | null;
 }
+
+/**
+ * Admin-owned fields no offline source knows: a deploy clears them on every record. Kept beside the fields the
+ * folder writes so that DEPLOY.md names exactly what a deploy would lose.
+ */
+export const CLEARED_BY_DEPLOY = ['Review_Conditions__c'];
 
 /** The admin fields the folder carries for a segment, as the source gave them. */
 function adminValues(a: AdminValues | undefined): Value[] {
@@ -85,6 +101,16 @@ function adminValues(a: AdminValues | undefined): Value[] {
         type: 'xsd:double',
         value: a.capacityPerMonth ?? null
     });
+    // A deploy replaces the whole record: left out, a running freeze would be lifted and a running pilot ended.
+    values.push({ field: 'Frozen_Until__c', type: 'xsd:date', value: a.frozenUntil ?? null });
+    const p = a.pilot ?? null;
+    values.push(
+        { field: 'Pilot_Field__c', type: 'xsd:string', value: p?.field ?? null },
+        { field: 'Pilot_Test_Values__c', type: 'xsd:string', value: p ? p.testValues.join(',') : null },
+        { field: 'Pilot_Threshold__c', type: 'xsd:double', value: p?.testThreshold ?? null },
+        { field: 'Pilot_Start__c', type: 'xsd:date', value: p?.start ?? null },
+        { field: 'Pilot_Min_Weeks__c', type: 'xsd:double', value: p?.minWeeks ?? null }
+    );
     return values;
 }
 
@@ -137,9 +163,9 @@ They were computed from offline data (CSV exports or the demo org), so the job c
 
 **A custom metadata deploy replaces whole records.** Each record here carries the recommendation fields and,
 unchanged, what the source said about the fields admins own: the active threshold (\`Active_Threshold__c\`) and,
-when the settings name them, the segment rule and order, the two overrides and the capacity. A field not in the
-file is cleared by the deploy (\`Review_Conditions__c\` always is, and \`Frozen_Until__c\`). Compare with the
-org first:
+for each segment the settings name, the segment rule and order, the two overrides, the capacity, the freeze
+(\`Frozen_Until__c\`) and the pilot (\`Pilot_Field__c\`, \`Pilot_Test_Values__c\`, \`Pilot_Threshold__c\`,
+\`Pilot_Start__c\`, \`Pilot_Min_Weeks__c\`), empty where the settings give none. A deploy clears ${CLEARED_BY_DEPLOY.map((f) => `\`${f}\``).join(', ')} on every record${unknown.length > 0 ? `, and on ${unknown.join(', ')} every admin field but \`Active_Threshold__c\` (left empty too)` : ''}: no offline source knows ${CLEARED_BY_DEPLOY.length > 1 ? 'them' : 'it'}. Compare with the org first:
 
     sf project retrieve start --metadata CustomMetadata:MQL_Threshold.SMB_Inbound --target-org <alias>
 

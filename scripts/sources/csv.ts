@@ -17,10 +17,12 @@ import {
     HandoffScores,
     ScoreResolver,
     ownString,
+    isDecimal,
     type MappingContext,
     type Row
 } from './salesforceRows';
 import { InputFileError, RowError } from '../errors';
+import { checkDates } from './csvValues';
 import {
     grown,
     type SegmentPolicy
@@ -36,11 +38,23 @@ import {
  */
 export async function* readCsvRowBatches(
     file: string,
-    fields: { required: string[]; optional: string[] },
-    keep?: RowFilter | CsvRecordPositions
+    fields: CsvFields,
+    keep?: RowFilter | CsvRecordPositions,
+    header?: (names: string[]) => void
 ): AsyncGenerator<RowBatch> {
     try {
-        if (statSync(file).size === 0)
+        const stat = statSync(file);
+        if (stat.isDirectory())
+            throw new InputFileError(file, null, null, 'a directory, not a file: name the CSV export itself');
+        // The job reads each file more than once (the header first, the leads twice): a pipe would be read empty.
+        if (!stat.isFile())
+            throw new InputFileError(
+                file,
+                null,
+                null,
+                'not a regular file (a pipe or a device): save the export to a file first'
+            );
+        if (stat.size === 0)
             throw new InputFileError(
                 file,
                 null,
@@ -78,15 +92,36 @@ export async function* readCsvRowBatches(
             for (const rec of records) {
                 if (names === null) {
                     names = rec.fields.map(nameOf);
+                    // A second copy of a column (Data Loader's upper case included) would win over the first as the
+                    // row is built: an empty second HANDOFF_DATE__C silently hid two thirds of the handoffs.
+                    const seen = new Map<string, number>();
+                    names.forEach((n, k) => {
+                        const first = seen.get(n.toLowerCase());
+                        if (first !== undefined)
+                            throw new InputFileError(
+                                file,
+                                rec.line,
+                                shortText(rec.fields[k].trim()),
+                                `duplicate column (column ${first + 1} is ${shortText(names![first])})`
+                            );
+                        seen.set(n.toLowerCase(), k);
+                    });
                     const missing = fields.required.filter((f) => !names!.includes(f));
                     if (missing.length > 0) {
                         throw new InputFileError(
                             file,
                             rec.line,
                             missing[0],
-                            `required column missing (the header has ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', ...' : ''})`
+                            `required column missing (${
+                                fields.because?.get(missing[0]) ??
+                                `the header has ${names
+                                    .slice(0, 8)
+                                    .map((n) => shortText(n))
+                                    .join(', ')}${names.length > 8 ? ', ...' : ''}`
+                            })`
                         );
                     }
+                    header?.(names);
                     if (filter) keyColumn = names.indexOf(filter.column);
                     makeRow = rowMaker(names);
                     continue;
@@ -119,6 +154,33 @@ export async function* readCsvRowBatches(
         );
 }
 
+/**
+ * The columns a file must and may have. `because` says, for a required column, why it is required when that is not
+ * obvious (a segment rule reads it), in the error that names it missing.
+ */
+export interface CsvFields {
+    required: string[];
+    optional: string[];
+    because?: Map<string, string>;
+}
+
+/** A header name or value as an error line may quote it: at most 60 characters, control characters as `\xNN`. */
+export function shortText(s: string, max = 60): string {
+    const cut = s.length > max ? `${s.slice(0, max)}... (${s.length.toLocaleString('en-US')} characters)` : s;
+    return cut.replace(
+        /[\u0000-\u001f\u007f]/g,
+        (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`
+    );
+}
+
+/** A row error's message as one short line: each quoted value cut (shortText), and the whole line bounded too. */
+function shortMessage(message: string): string {
+    return shortText(
+        message.replace(/"([^"]*)"/g, (_, v: string) => `"${shortText(v)}"`),
+        400
+    );
+}
+
 /** The rows kept from one chunk of a file, and how many rows the chunk held (kept or not). */
 export interface RowBatch {
     /** Each row, the line it starts on and where it starts in the file's text (see CsvRecord). */
@@ -135,18 +197,21 @@ export interface RowFilter {
 /** Streams the rows of one CSV file one by one (see readCsvRowBatches). */
 export async function* readCsvRows(
     file: string,
-    fields: { required: string[]; optional: string[] },
+    fields: CsvFields,
     keep?: RowFilter | CsvRecordPositions
 ): AsyncGenerator<{ row: Row; line: number; at: number }> {
     for await (const batch of readCsvRowBatches(file, fields, keep)) yield* batch.rows;
 }
 
-/** Checks a file's header (and that it can be read as CSV up to its first row) without reading the rest. */
-export async function checkCsvHeader(
-    file: string,
-    fields: { required: string[]; optional: string[] }
-): Promise<void> {
-    for await (const _first of readCsvRowBatches(file, fields)) break;
+/**
+ * Checks a file's header, and that it can be read as CSV up to its first row, without reading the rest; returns
+ * the header's columns (API names). A file with a header and no row is refused: an empty export would give
+ * "0 handed-off leads" for every segment and exit 0.
+ */
+export async function checkCsvHeader(file: string, fields: CsvFields): Promise<string[]> {
+    let names: string[] = [];
+    for await (const _first of readCsvRowBatches(file, fields, undefined, (n) => (names = n))) return names;
+    throw new InputFileError(file, null, null, 'no rows after the header: an empty export is refused');
 }
 
 /** The CSV exports source. */
@@ -188,17 +253,58 @@ export class CsvSource implements CalibrationSource {
             if (l.handoffDate && l.scoreSource) summary.scoreSources[l.scoreSource]++;
         };
         // Every file's header first: a column missing from the last file should not wait for the first to be read.
-        const leadFields = LEAD_FIELDS({ ...this.mapping, extra: ruleFields(ctx) });
-        // A pilot's partitioning column must be in the export: without it every lead would count as control.
-        for (const f of ctx.pilotFields ?? [])
+        const leadFields: CsvFields = {
+            ...LEAD_FIELDS({ ...this.mapping, extra: ruleFields(ctx) }),
+            because: new Map()
+        };
+        const require = (f: string, why: string) => {
             if (!leadFields.required.includes(f)) leadFields.required.push(f);
+            leadFields.because!.set(f, why);
+        };
+        // A pilot's partitioning column must be in the export: without it every lead would count as control.
+        for (const f of ctx.pilotFields ?? []) require(f, 'a pilot partitions leads by it');
+        // Without an override's column no lead would take that path; as the org source does, it is refused.
+        for (const list of ctx.overridesBySegment.values())
+            for (const o of list) require(o.field, `the override "${o.name}" reads it`);
         await checkCsvHeader(this.files.opportunities, OPPORTUNITY_FIELDS);
-        await checkCsvHeader(this.files.leads, leadFields);
+        // A segment rule's column is needed wherever MQL_Segment__c does not give the segment: missing, every lead
+        // would fall through to the catch-all (all Enterprise leads counted as SMB). Without MQL_Segment__c in the
+        // export that is every lead, so the header is refused; with it, the first lead that needs the rules is.
+        const leadColumns = await checkCsvHeader(this.files.leads, leadFields);
+        const ruleColumns = [...new Set(ctx.segmentRules.flatMap((r) => (r.field ? [r.field] : [])))];
+        const lacking = ruleColumns.filter((f) => !leadColumns.includes(f));
+        if (lacking.length > 0 && !leadColumns.includes('MQL_Segment__c'))
+            throw new InputFileError(
+                this.files.leads,
+                1,
+                lacking[0],
+                'required column missing (a segment rule reads it, and the export has no MQL_Segment__c to give each lead its segment)'
+            );
+        const leadDates = [
+            'CreatedDate',
+            'Handoff_Date__c',
+            'ConvertedDate',
+            'First_Touch_Date__c',
+            'LastActivityDate'
+        ];
+        const checkLead = (row: Row): void => {
+            const bad = checkDates(row, leadDates);
+            if (bad !== null) throw notADate(bad, row[bad]!);
+            if (lacking.length > 0 && !row.MQL_Segment__c)
+                throw new RowError(
+                    lacking[0],
+                    `MQL_Segment__c is blank and the segment rules read ${lacking[0]}, which the export lacks`
+                );
+        };
         if (this.files.leadHistory) await checkCsvHeader(this.files.leadHistory, HISTORY_FIELDS);
         let t = performance.now();
         for await (const batch of readCsvRowBatches(this.files.opportunities, OPPORTUNITY_FIELDS)) {
             for (const { row, line } of batch.rows) {
-                const opportunity = mapRow(this.files.opportunities, line, () => rowToOpportunity(row));
+                const opportunity = mapRow(this.files.opportunities, line, () => {
+                    const bad = checkDates(row, OPPORTUNITY_DATES);
+                    if (bad !== null) throw notADate(bad, row[bad]!);
+                    return rowToOpportunity(row);
+                });
                 // The engine keeps every opportunity id: a copy, since a field cut from a chunk keeps the chunk.
                 opportunity.id = ownString(opportunity.id);
                 sink.addOpportunity(opportunity);
@@ -218,7 +324,10 @@ export class CsvSource implements CalibrationSource {
         const leadsFile = fileStamp(this.files.leads);
         for await (const batch of readCsvRowBatches(this.files.leads, leadFields)) {
             for (const { row, line, at } of batch.rows) {
-                const lead = mapRow(this.files.leads, line, () => rowToLead(row, ctx));
+                const lead = mapRow(this.files.leads, line, () => {
+                    checkLead(row);
+                    return rowToLead(row, ctx);
+                });
                 summary.leads++;
                 if (ScoreResolver.isResolved(lead)) {
                     count(lead);
@@ -239,13 +348,38 @@ export class CsvSource implements CalibrationSource {
         if (history && history.size > 0) {
             // Only the rows of waiting leads are cut into fields (HandoffScores would ignore the others).
             const ofWaiting = { column: 'LeadId', test: (id: string) => history.has(id) };
+            // A score-history row whose value or date cannot be read is counted, not silently dropped; a file in
+            // which no score row can be read is refused (its scores would all fall back to the current score).
+            let scoreRows = 0;
+            let unreadable = 0;
             for await (const batch of readCsvRowBatches(this.files.leadHistory!, HISTORY_FIELDS, ofWaiting)) {
-                for (const { row } of batch.rows) history.addHistory(row);
+                for (const { row } of batch.rows) {
+                    if (row.Field === this.mapping.scoreField) {
+                        scoreRows++;
+                        const value = row.NewValue ?? '';
+                        if (checkDates(row, HISTORY_DATES) !== null || (value !== '' && !isDecimal(value))) {
+                            unreadable++;
+                            continue;
+                        }
+                    }
+                    history.addHistory(row);
+                }
                 const before = summary.historyRows;
                 summary.historyRows += batch.read;
                 if (Math.floor(summary.historyRows / 200_000) > Math.floor(before / 200_000))
                     options.onProgress?.('history', summary.historyRows);
             }
+            if (scoreRows > 0 && unreadable === scoreRows)
+                throw new InputFileError(
+                    this.files.leadHistory!,
+                    null,
+                    null,
+                    `none of the ${scoreRows.toLocaleString('en-US')} score-history rows read is usable (each value not a number or its CreatedDate not a date)`
+                );
+            if (unreadable > 0)
+                summary.excluded = {
+                    'score-history row unreadable (value not a number or date not a date)': unreadable
+                };
             timings.history = (performance.now() - t) / 1000;
             t = performance.now();
             let done = 0;
@@ -266,7 +400,12 @@ export class CsvSource implements CalibrationSource {
                             'Id',
                             'the file changed while the job read it'
                         );
-                    const lead = history.resolve(mapRow(this.files.leads, line, () => rowToLead(row, ctx)));
+                    const lead = history.resolve(
+                        mapRow(this.files.leads, line, () => {
+                            checkLead(row);
+                            return rowToLead(row, ctx);
+                        })
+                    );
                     count(lead);
                     sink.addLead(lead);
                     if (++done % 50_000 === 0) options.onProgress?.('leads with history', done, history.size);
@@ -276,6 +415,16 @@ export class CsvSource implements CalibrationSource {
         }
         return summary;
     }
+}
+
+const OPPORTUNITY_DATES = ['CreatedDate', 'CloseDate'];
+const HISTORY_DATES = ['CreatedDate'];
+
+function notADate(field: string, value: string): RowError {
+    return new RowError(
+        field,
+        `expected a date YYYY-MM-DD or a date-time (a time without a zone is read as UTC), got "${shortText(value)}"`
+    );
 }
 
 /** Where rows start in a file and their lines, in the order added (12 bytes a row). */
@@ -304,7 +453,8 @@ function mapRow<T>(file: string, line: number, fn: () => T): T {
     try {
         return fn();
     } catch (e) {
-        if (e instanceof RowError) throw new InputFileError(file, line, e.field, e.message);
+        if (e instanceof RowError)
+            throw new InputFileError(file, line, shortText(e.field), shortMessage(e.message));
         throw e;
     }
 }

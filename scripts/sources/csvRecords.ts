@@ -68,6 +68,19 @@ export interface CsvRecordPositions {
     count: number;
 }
 
+/**
+ * Bounds on one record, so that memory stays bounded whatever the file: a record (with its line breaks and quotes)
+ * of at most 8M characters, and at most 10,000 fields. Salesforce's largest text field holds 131,072 characters
+ * and an object has well under a thousand fields, so an export never comes near either.
+ */
+export interface CsvLimits {
+    maxRecordChars: number;
+    maxFields: number;
+}
+
+/** The limits the job reads with. */
+export const CSV_LIMITS: CsvLimits = { maxRecordChars: 1 << 23, maxFields: 10_000 };
+
 /** What skipRecord found: the record must be read in full (kept, or not well-formed), or the text ends inside it. */
 const READ_IN_FULL = -1;
 const INCOMPLETE = -2;
@@ -82,6 +95,14 @@ const INCOMPLETE = -2;
  */
 export class CsvRecordSplitter {
     private rest = '';
+    /**
+     * Chunks held back while a long record is still open: the record is parsed again only once the text after its
+     * start has doubled, so a record cut by many chunks (a 50 MB field, an unclosed quote) is parsed a few times
+     * over in all, not once a chunk from its start (which made a 62 MB file with a stray quote take minutes).
+     */
+    private pending: string[] = [];
+    private pendingLength = 0;
+    private retryAt = 0;
     /** Where `rest` starts in the whole text. */
     private restAt = 0;
     private line = 1;
@@ -92,6 +113,11 @@ export class CsvRecordSplitter {
     private headerSeen = false;
     /** Records the filter stepped over, so far. */
     skipped = 0;
+    /**
+     * Characters handed to the parser so far: a record cut by chunk boundaries is counted again each time it is
+     * parsed from its start, so this is the reader's work, and the tests hold it to a small multiple of the input.
+     */
+    scanned = 0;
     /**
      * Where the next LF and the next CR are in the text being parsed (its length: none), searched for again only
      * once the reader has passed them, so that quoted fields are not each searched for line breaks (in LF text the
@@ -104,7 +130,8 @@ export class CsvRecordSplitter {
     private crFrom = 0;
 
     constructor(
-        private readonly filterFor?: (header: string[]) => CsvRecordFilter | CsvRecordPositions | null
+        private readonly filterFor?: (header: string[]) => CsvRecordFilter | CsvRecordPositions | null,
+        private readonly limits: CsvLimits = CSV_LIMITS
     ) {}
 
     /** True when positions were given and every one has been read: the rest of the text need not be read. */
@@ -118,15 +145,42 @@ export class CsvRecordSplitter {
             this.first = false;
             if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
         }
-        // Joined, not added: `+` makes a cons string, which every charCodeAt then reads through (20% slower).
-        return this.parse(this.rest.length > 0 ? [this.rest, chunk].join('') : chunk, this.restAt, false);
+        if (this.rest.length === 0) return this.parseChecked(chunk);
+        this.pending.push(chunk);
+        this.pendingLength += chunk.length;
+        if (this.rest.length + this.pendingLength < this.retryAt) return [];
+        return this.parseChecked(this.takePending());
     }
 
     /** Ends the input; returns the last record when the text did not end with a line break. */
     end(): CsvRecord[] {
-        const text = this.rest;
+        const text = this.takePending();
         this.rest = '';
         return text.length === 0 ? [] : this.parse(text, this.restAt, true);
+    }
+
+    /** The open record's text and every chunk held back since, as one string. */
+    private takePending(): string {
+        // Joined, not added: `+` makes a cons string, which every charCodeAt then reads through (20% slower).
+        const text = this.pending.length === 0 ? this.rest : [this.rest, ...this.pending].join('');
+        this.pending = [];
+        this.pendingLength = 0;
+        return text;
+    }
+
+    /** Parses the text so far; what is left open is retried once the text has doubled, and may not pass the limit. */
+    private parseChecked(text: string): CsvRecord[] {
+        const out = this.parse(text, this.restAt, false);
+        if (this.rest.length > this.limits.maxRecordChars) this.tooLong();
+        this.retryAt = 2 * this.rest.length;
+        return out;
+    }
+
+    private tooLong(): never {
+        throw new CsvSyntaxError(
+            this.line,
+            `a record runs past ${this.limits.maxRecordChars.toLocaleString('en-US')} characters (an unclosed quote?)`
+        );
     }
 
     /** True when a line break falls in text[from, to). */
@@ -222,6 +276,7 @@ export class CsvRecordSplitter {
 
     /** Parses `text`, which starts at `textAt` in the whole text. */
     private parse(text: string, textAt: number, final: boolean): CsvRecord[] {
+        this.scanned += text.length;
         const out: CsvRecord[] = [];
         const n = text.length;
         let i = 0;
@@ -317,6 +372,11 @@ export class CsvRecordSplitter {
                     i = j;
                 }
                 fields.push(value);
+                if (fields.length > this.limits.maxFields)
+                    throw new CsvSyntaxError(
+                        startLine,
+                        `more than ${this.limits.maxFields.toLocaleString('en-US')} fields in a record`
+                    );
                 if (i >= n) {
                     if (!final) break;
                     complete = true;

@@ -89,19 +89,25 @@ function bool(row: Row, field: string): boolean {
     throw new RowError(field, `expected true or false, got "${v}"`);
 }
 
+/** A decimal number as Salesforce writes one (`65`, `-1.5`, `6.5e1`): not `0x41`, `Infinity`, `NaN` or `12,5`. */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** True when `v` is a decimal number as Salesforce writes one (Number() also reads hex, binary and Infinity). */
+export function isDecimal(v: string): boolean {
+    return DECIMAL.test(v);
+}
+
+/** A number, null when blank, NaN when not a decimal number: the engine excludes and counts such a record. */
 function num(row: Row, field: string): number | null {
     const v = text(row, field);
     if (v === null) return null;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new RowError(field, `expected a number, got "${v}"`);
-    return n;
+    return DECIMAL.test(v) ? Number(v) : NaN;
 }
 
 function typed(v: string | null): string | number | boolean | null {
     if (v === null) return null;
     if (v === 'true' || v === 'false') return v === 'true';
-    const n = Number(v);
-    return v.trim() !== '' && Number.isFinite(n) ? n : v;
+    return DECIMAL.test(v) ? Number(v) : v;
 }
 
 /** The fields segment and override rules read, which must be kept as lead attributes. */

@@ -55,6 +55,8 @@ export interface StreamSummary {
     opportunities: number;
     historyRows: number;
     scoreSources: Record<ScoreSource, number>;
+    /** Records the source left out before the engine saw them, by reason (the report counts them with the engine's). */
+    excluded?: Record<string, number>;
     /** Seconds per step (transfer, parse, ...), for the benchmark's "where the time goes". */
     timings: Record<string, number>;
 }

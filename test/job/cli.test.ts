@@ -148,8 +148,9 @@ function files(
     };
 }
 const HEAD =
-    'Id,Status,CreatedDate,IsConverted,Handoff_Date__c,pi__score__c,Score_At_Handoff__c,ConvertedOpportunityId\n';
-const GOOD = '00Q1,Working,2026-08-01T00:00:00.000+0000,true,2026-08-02T00:00:00.000+0000,55,55,006A\n';
+    'Id,Status,CreatedDate,IsConverted,Handoff_Date__c,pi__score__c,Score_At_Handoff__c,ConvertedOpportunityId,NumberOfEmployees,Existing_Customer__c,Outbound_Assisted__c\n';
+const GOOD =
+    '00Q1,Working,2026-08-01T00:00:00.000+0000,true,2026-08-02T00:00:00.000+0000,55,55,006A,10,false,false\n';
 
 async function expectError(args: string[], dir: string, pattern: RegExp) {
     const r = await calibrate(args);
@@ -163,7 +164,7 @@ async function expectError(args: string[], dir: string, pattern: RegExp) {
 
 test('a CSV with a BOM and a quoted multi-line field reads fine', async () => {
     const { args } = files(
-        `\ufeff${HEAD.replace('\n', '\r\n')}"00Q1","Working","2026-08-01T00:00:00.000+0000","true","2026-08-02T00:00:00.000+0000","55","55","006A"\r\n"00Q2","Open, ""new""\nline two","2026-08-01T00:00:00.000+0000","false","","10","",""\r\n`
+        `\ufeff${HEAD.replace('\n', '\r\n')}"00Q1","Working","2026-08-01T00:00:00.000+0000","true","2026-08-02T00:00:00.000+0000","55","55","006A","10","false","false"\r\n"00Q2","Open, ""new""\nline two","2026-08-01T00:00:00.000+0000","false","","10","","","10","false","false"\r\n`
     );
     const r = await calibrate([...args, '--json']);
     assert.equal(r.code, 0, r.stdout);
@@ -182,17 +183,23 @@ test('a ragged row names the file and the line', async () => {
     await expectError(args, dir, /^Error: .*Lead\.csv:3: ragged row/);
 });
 
-test('a non-numeric score names the file, the line and the field', async () => {
-    const { dir, args } = files(
+test('a non-numeric score is excluded and counted, and the run goes on', async () => {
+    const { args } = files(
         HEAD +
             GOOD +
-            '00Q2,Working,2026-08-01T00:00:00.000+0000,false,2026-08-02T00:00:00.000+0000,55,high,\n'
+            '00Q2,Working,2026-08-01T00:00:00.000+0000,false,2026-08-02T00:00:00.000+0000,55,high,,10,false,false\n'
     );
-    await expectError(args, dir, /^Error: .*Lead\.csv:3: Score_At_Handoff__c: expected a number, got "high"/);
+    const r = await calibrate([...args, '--json']);
+    assert.equal(r.code, 0, r.stdout);
+    const res = JSON.parse(r.stdout).result;
+    assert.equal(res.read.leads, 2);
+    assert.equal(res.exclusionCounts['score at handoff is not a number'], 1);
 });
 
 test('an unknown status (with statuses configured) names the file, the line and the value', async () => {
-    const { dir, args } = files(HEAD + GOOD + '00Q2,Banana,2026-08-01T00:00:00.000+0000,false,,10,,\n');
+    const { dir, args } = files(
+        HEAD + GOOD + '00Q2,Banana,2026-08-01T00:00:00.000+0000,false,,10,,,10,false,false\n'
+    );
     const cfg = path.join(dir, 'settings.json');
     writeFileSync(
         cfg,
@@ -285,7 +292,7 @@ test('an --out folder the job did not write is refused and left as it was', asyn
     writeFileSync(path.join(dir, 'notes.txt'), 'keep me');
     const r = await calibrate(['--demo', '--out', dir]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^Error: --out .*: the folder exists and was not written by this job/);
+    assert.match(r.stderr, /^Error: --out .*: the folder holds notes\.txt, which this job did not write/);
     assert.deepEqual(readdirSync(dir), ['notes.txt']);
     const again = await calibrate(['--demo', '--out', '.']);
     assert.equal(again.code, 2);
@@ -342,7 +349,7 @@ test('Data Loader upper-case headers read like API names, and a quote left open 
     const { dir, args } = files(
         HEAD +
             GOOD +
-            '00Q2,Working,"2026-08-01T00:00:00.000+0000,false,,10,,\n00Q3,Working,2026-08-01,false,,10,,\n'
+            '00Q2,Working,"2026-08-01T00:00:00.000+0000,false,,10,,,10,false,false\n00Q3,Working,2026-08-01,false,,10,,,10,false,false\n'
     );
     await expectError(
         args,
@@ -352,7 +359,7 @@ test('Data Loader upper-case headers read like API names, and a quote left open 
 });
 
 test('a column missing from the history file is reported before the other files are read', async () => {
-    const { dir, args } = files(HEAD + GOOD + '00Q2,Working,2026-08-01,"not a bool",,10,,\n');
+    const { dir, args } = files(HEAD + GOOD + '00Q2,Working,2026-08-01,"not a bool",,10,,,10,false,false\n');
     writeFileSync(
         path.join(dir, 'LeadHistory.csv'),
         'LeadId,Field,CreatedDate\n00Q1,pi__score__c,2026-08-01\n'

@@ -135,3 +135,63 @@ test('malformed text is an error naming the line where the record starts', () =>
         [2, 'a quote inside an unquoted field (field 2)']
     );
 });
+
+/** Feeds `text` to a splitter in 64 KB chunks (as the file reader does) and returns the characters it parsed. */
+function work(text: string, splitter = new CsvRecordSplitter()): number {
+    try {
+        for (let i = 0; i < text.length; i += 1 << 16) splitter.push(text.slice(i, i + (1 << 16)));
+        splitter.end();
+    } catch {
+        // Hostile text ends in an error; what is measured is the work done before it.
+    }
+    return splitter.scanned;
+}
+
+test('a stray quote early in a big file costs work in proportion to the file, not its square', () => {
+    const row = 'x,00Q000000000001AAA,Working,2026-01-02T11:02:28.000+0000,55\n';
+    const hostile = (n: number) => `a,b,c,d,e\n${row}x,"stray,quote,,\n${row.repeat(n)}`;
+    const small = hostile(8_000); // about 0.5 MB
+    const big = hostile(64_000); // about 4 MB
+    const ratio = work(big) / work(small);
+    // Parsing the open record again from its start at every chunk makes 8x the input cost about 64x the work.
+    assert.ok(ratio < 12, `8x the input cost ${ratio.toFixed(1)}x the work`);
+    assert.ok(
+        work(big) < 3 * big.length,
+        `${work(big)} characters parsed for a ${big.length}-character text`
+    );
+});
+
+test('a single huge field costs work in proportion to its size', () => {
+    const field = (n: number) => `a,b\n"${'x'.repeat(n)}",y\n`;
+    const ratio = work(field(8 << 20)) / work(field(1 << 20));
+    assert.ok(ratio < 12, `8x the field cost ${ratio.toFixed(1)}x the work`);
+});
+
+test('a record past the length limit, or with too many fields, is an error naming the line where it starts', () => {
+    const limited = () => new CsvRecordSplitter(undefined, { maxRecordChars: 1000, maxFields: 50 });
+    const fail = (text: string): CsvSyntaxError => {
+        try {
+            const s = limited();
+            for (let i = 0; i < text.length; i += 100) s.push(text.slice(i, i + 100));
+            s.end();
+        } catch (e) {
+            assert.ok(e instanceof CsvSyntaxError, String(e));
+            return e;
+        }
+        assert.fail('expected a CsvSyntaxError');
+    };
+    const open = fail(`a,b\nc,d\ne,"${'x'.repeat(5000)}\n`);
+    assert.deepEqual(
+        [open.line, open.message],
+        [3, 'a record runs past 1,000 characters (an unclosed quote?)']
+    );
+    const wide = fail(`${Array.from({ length: 60 }, (_, k) => `c${k}`).join(',')}\n`);
+    assert.deepEqual([wide.line, wide.message], [1, 'more than 50 fields in a record']);
+    // Just under the limits reads fine.
+    const s = limited();
+    const ok = [...s.push(`a,"${'x'.repeat(900)}"\n${Array(50).fill('y').join(',')}\n`), ...s.end()];
+    assert.deepEqual(
+        ok.map((r) => r.fields.length),
+        [2, 50]
+    );
+});

@@ -198,19 +198,17 @@ test('with no statuses configured any Status is accepted', () => {
     assert.equal(rowToLead(lead({ Status: 'Anything at all' }), ctx()).id, '00Q000000000001');
 });
 
-test('values that cannot be read name their field', () => {
-    assert.equal(rowError(() => rowToLead(lead({ pi__score__c: 'high' }), ctx())).field, 'pi__score__c');
-    assert.equal(
-        rowError(() => rowToLead(lead({ Score_At_Handoff__c: '12,5' }), ctx())).field,
-        'Score_At_Handoff__c'
-    );
+test('values that cannot be read name their field, and scores or amounts that are not decimal numbers are NaN', () => {
     assert.equal(rowError(() => rowToLead(lead({ IsConverted: 'yes' }), ctx())).field, 'IsConverted');
     assert.equal(rowError(() => rowToLead(lead({ Id: '' }), ctx())).field, 'Id');
-    assert.equal(
-        rowError(() => rowToOpportunity({ Id: '006A', Amount: '$100', IsWon: 'true', IsClosed: 'true' }))
-            .field,
-        'Amount'
-    );
+    // NaN reaches the engine, which excludes the record and counts it (the README's exclude-and-count).
+    for (const v of ['high', '12,5', 'NaN', 'Infinity', '0x41', '0b1000001', ' 65'])
+        assert.ok(Number.isNaN(rowToLead(lead({ Score_At_Handoff__c: v }), ctx()).scoreAtHandoff), v);
+    assert.ok(Number.isNaN(rowToLead(lead({ pi__score__c: '0x41' }), ctx()).currentScore));
+    assert.equal(rowToLead(lead({ Score_At_Handoff__c: '6.5e1' }), ctx()).scoreAtHandoff, 65);
+    assert.equal(rowToLead(lead({ Score_At_Handoff__c: '-.5' }), ctx()).scoreAtHandoff, -0.5);
+    const amount = rowToOpportunity({ Id: '006A', Amount: '$100', IsWon: 'true', IsClosed: 'true' }).amount;
+    assert.ok(Number.isNaN(amount));
 });
 
 test('Data Loader booleans (TRUE, 1) and blanks read as Bulk CSV would give them', () => {

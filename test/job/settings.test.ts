@@ -75,7 +75,7 @@ test('rules and overrides are checked as text, with the offending one named', ()
     );
     assert.match(
         settingsError({ segments: [{ name: 'A', frozenUntil: '31/12/2026' }] }),
-        /segments\[0\]\.frozenUntil: expected a date YYYY-MM-DD/
+        /segments\[0\]\.frozenUntil: expected a calendar date YYYY-MM-DD/
     );
 });
 
@@ -188,4 +188,62 @@ test('an unreadable or malformed file is a one-line settings error naming it', (
         (e: Error) =>
             e instanceof SettingsError && /package\.json: \(top level\): unknown keys "name"/.test(e.message)
     );
+});
+
+test('ranges the job cannot run with are refused: a freeze of a billion days, a year-long SLA and more', () => {
+    assert.match(
+        settingsError({ freezeDays: 1e9 }),
+        /^cfg\.json: freezeDays: Too big: expected number to be <=3650$/
+    );
+    assert.match(
+        settingsError({ slaHours: 1e9 }),
+        /^cfg\.json: slaHours: Too big: expected number to be <=8760$/
+    );
+    assert.match(
+        settingsError({ decay: { points: 5, days: 1e9 } }),
+        /^cfg\.json: decay\.days: Too big: expected number to be <=3650$/
+    );
+    assert.equal(validateSettings({ freezeDays: 3650, slaHours: 8760 }, 'cfg.json').freezeDays, 3650);
+});
+
+test('dates must be on the calendar: frozenUntil 2026-13-45 and a pilot start of 2026-02-31 are refused', () => {
+    assert.equal(
+        settingsError({ segments: [{ name: 'SMB_Inbound', frozenUntil: '2026-13-45' }] }),
+        'cfg.json: segments[0].frozenUntil: expected a calendar date YYYY-MM-DD, got "2026-13-45"'
+    );
+    const pilot = { segment: 'SMB_Inbound', field: 'LeadSource', testValues: ['Web'], testThreshold: 60 };
+    assert.equal(
+        settingsError({ pilots: [{ ...pilot, start: '2026-02-31' }] }),
+        'cfg.json: pilots[0].start: expected a calendar date YYYY-MM-DD, got "2026-02-31"'
+    );
+    assert.equal(
+        validateSettings({ pilots: [{ ...pilot, start: '2028-02-29' }] }, 'cfg.json').pilots![0].start,
+        '2028-02-29'
+    );
+});
+
+test('cross-references are checked: duplicate segment names, a pilot for a segment not named, two pilots on one', () => {
+    assert.equal(
+        settingsError({
+            segments: [{ name: 'SMB_Inbound' }, { name: 'Expansion' }, { name: 'SMB_Inbound' }]
+        }),
+        'cfg.json: segments[2].name: duplicate segment "SMB_Inbound" (also segments[0])'
+    );
+    const pilot = {
+        segment: 'Enterprise_Inbound',
+        field: 'LeadSource',
+        testValues: ['Web'],
+        testThreshold: 60,
+        start: '2026-09-01'
+    };
+    assert.equal(
+        settingsError({ segments: [{ name: 'SMB_Inbound' }], pilots: [pilot] }),
+        'cfg.json: pilots[0].segment: no segment "Enterprise_Inbound" in segments (SMB_Inbound)'
+    );
+    assert.equal(
+        settingsError({ pilots: [pilot, { ...pilot, testThreshold: 70 }] }),
+        'cfg.json: pilots[1].segment: a second pilot for "Enterprise_Inbound" (also pilots[0])'
+    );
+    // With no segments in the file (org mode reads them from the org) a pilot names any segment.
+    assert.equal(validateSettings({ pilots: [pilot] }, 'cfg.json').pilots!.length, 1);
 });
