@@ -60,3 +60,8 @@ export class PartialWriteError extends CalibrationJobError {
 export class SalesforceApiError extends CalibrationJobError {
     override readonly name = 'SalesforceApiError';
 }
+
+/** No lead shows a recorded handoff (neither Handoff_Date__c nor Status history): nothing to calibrate on. */
+export class NoHandoffError extends CalibrationJobError {
+    override readonly name = 'NoHandoffError';
+}

@@ -180,7 +180,8 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
                 leads: streamed.leads,
                 opportunities: streamed.opportunities,
                 historyRows: streamed.historyRows,
-                scoreSources: streamed.scoreSources
+                scoreSources: streamed.scoreSources,
+                handoffSources: streamed.handoffSources
             },
             segments: calibration.segments,
             governance,

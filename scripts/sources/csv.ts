@@ -6,7 +6,13 @@
  */
 import { statSync } from 'node:fs';
 import { CsvSyntaxError, readCsvRecordBatches, rowMaker, type CsvRecordPositions } from './csvRecords';
-import type { CalibrationSource, RecordSink, StreamOptions, StreamSummary } from './types';
+import {
+    assertHandoffEvidence,
+    type CalibrationSource,
+    type RecordSink,
+    type StreamOptions,
+    type StreamSummary
+} from './types';
 import {
     LEAD_FIELDS,
     OPPORTUNITY_FIELDS,
@@ -16,7 +22,11 @@ import {
     ruleFields,
     HandoffScores,
     ScoreResolver,
+    handoffSourceOf,
+    needsStatusHistory,
+    noHandoffSources,
     ownString,
+    type HandoffSource,
     type MappingContext,
     type Row
 } from './salesforceRows';
@@ -179,13 +189,16 @@ export class CsvSource implements CalibrationSource {
             opportunities: 0,
             historyRows: 0,
             scoreSources: { Snapshot: 0, History: 0, Current: 0 },
+            handoffSources: noHandoffSources(),
             timings
         };
-        const count = (l: {
-            scoreSource: keyof StreamSummary['scoreSources'] | null;
-            handoffDate: string | null;
-        }) => {
-            if (l.handoffDate && l.scoreSource) summary.scoreSources[l.scoreSource]++;
+        const count = (
+            l: { scoreSource: keyof StreamSummary['scoreSources'] | null; handoffDate: string | null },
+            handoff: HandoffSource | null
+        ) => {
+            if (!l.handoffDate) return;
+            if (l.scoreSource) summary.scoreSources[l.scoreSource]++;
+            if (handoff) summary.handoffSources[handoff]++;
         };
         // Every file's header first: a column missing from the last file should not wait for the first to be read.
         const leadFields = LEAD_FIELDS({ ...this.mapping, extra: ruleFields(ctx) });
@@ -212,23 +225,31 @@ export class CsvSource implements CalibrationSource {
         // leads file is read a second time for them once the history is in, going straight to those rows. Without a
         // history file the current score stands in at once.
         t = performance.now();
-        const history = this.files.leadHistory ? new HandoffScores(this.mapping.scoreField) : null;
+        // With statuses configured, a lead nobody stamped with Handoff_Date__c waits too: its Status history may
+        // hold a handoff (and a rejection) its row no longer shows.
+        const history = this.files.leadHistory
+            ? new HandoffScores(this.mapping.scoreField, this.mapping.statuses)
+            : null;
+        let waitingForStatus = 0;
         const resolveNow = new HandoffScores(this.mapping.scoreField);
         const waiting = new RowPositions();
         const leadsFile = fileStamp(this.files.leads);
         for await (const batch of readCsvRowBatches(this.files.leads, leadFields)) {
             for (const { row, line, at } of batch.rows) {
                 const lead = mapRow(this.files.leads, line, () => rowToLead(row, ctx));
+                const handoff = handoffSourceOf(row, ctx);
+                const forStatus = history !== null && needsStatusHistory(row, ctx);
                 summary.leads++;
-                if (ScoreResolver.isResolved(lead)) {
-                    count(lead);
+                if (!forStatus && ScoreResolver.isResolved(lead)) {
+                    count(lead, handoff);
                     sink.addLead(lead);
                 } else if (history) {
-                    history.expect(lead);
+                    history.expect(lead, handoff);
                     waiting.add(at, line);
+                    if (forStatus) waitingForStatus++;
                 } else {
                     const resolved = resolveNow.resolve(lead);
-                    count(resolved);
+                    count(resolved, handoff);
                     sink.addLead(resolved);
                 }
                 if (summary.leads % 50_000 === 0) options.onProgress?.('leads', summary.leads);
@@ -239,6 +260,14 @@ export class CsvSource implements CalibrationSource {
         if (history && history.size > 0) {
             // Only the rows of waiting leads are cut into fields (HandoffScores would ignore the others).
             const ofWaiting = { column: 'LeadId', test: (id: string) => history.has(id) };
+            // Status rows first, in a read of their own: the handoff time they give decides which score rows count.
+            if (waitingForStatus > 0)
+                for await (const batch of readCsvRowBatches(
+                    this.files.leadHistory!,
+                    HISTORY_FIELDS,
+                    ofWaiting
+                ))
+                    for (const { row } of batch.rows) history.addStatusHistory(row);
             for await (const batch of readCsvRowBatches(this.files.leadHistory!, HISTORY_FIELDS, ofWaiting)) {
                 for (const { row } of batch.rows) history.addHistory(row);
                 const before = summary.historyRows;
@@ -266,14 +295,17 @@ export class CsvSource implements CalibrationSource {
                             'Id',
                             'the file changed while the job read it'
                         );
-                    const lead = history.resolve(mapRow(this.files.leads, line, () => rowToLead(row, ctx)));
-                    count(lead);
+                    const { lead, handoff } = history.resolveSourced(
+                        mapRow(this.files.leads, line, () => rowToLead(row, ctx))
+                    );
+                    count(lead, handoff);
                     sink.addLead(lead);
                     if (++done % 50_000 === 0) options.onProgress?.('leads with history', done, history.size);
                 }
             }
             timings.leadsWithHistory = (performance.now() - t) / 1000;
         }
+        assertHandoffEvidence(summary);
         return summary;
     }
 }

@@ -10,7 +10,13 @@
  * not "Modify Metadata". The writes (scripts/salesforce/writes.ts) do use readMetadata, because they must send
  * back the exact record they replace.
  */
-import type { CalibrationSource, RecordSink, StreamOptions, StreamSummary } from './types';
+import {
+    assertHandoffEvidence,
+    type CalibrationSource,
+    type RecordSink,
+    type StreamOptions,
+    type StreamSummary
+} from './types';
 import {
     LEAD_FIELDS,
     OPPORTUNITY_FIELDS,
@@ -20,7 +26,12 @@ import {
     ruleFields,
     HandoffScores,
     ScoreResolver,
+    handoffSourceOf,
+    needsStatusHistory,
+    noHandoffSources,
     ownString,
+    STATUS_HISTORY_FIELD,
+    type HandoffSource,
     type MappingContext
 } from './salesforceRows';
 import { rowMaker } from './csvRecords';
@@ -181,7 +192,10 @@ export interface LeadStamp {
     id: string;
     score: number;
     source: 'History' | 'Current';
-    /** Handoff_Date__c to stamp too: set only for a converted lead that had none (its conversion date). */
+    /**
+     * Handoff_Date__c to stamp too, only where the field is empty and the job rebuilt the time from a record of it:
+     * Status history (the first handoff status), else the conversion date.
+     */
     handoffDate: string | null;
 }
 
@@ -280,6 +294,7 @@ export class OrgSource implements CalibrationSource {
             opportunities: 0,
             historyRows: 0,
             scoreSources: { Snapshot: 0, History: 0, Current: 0 },
+            handoffSources: noHandoffSources(),
             timings
         };
         const rows = rowsOf();
@@ -292,6 +307,7 @@ export class OrgSource implements CalibrationSource {
             started.push(q);
             return q;
         };
+        let statusQuery: BulkQuery | null = null;
         let historyQuery: BulkQuery | null = null;
         let againQuery: BulkQuery | null = null;
         try {
@@ -316,23 +332,37 @@ export class OrgSource implements CalibrationSource {
             // history is in, those leads are read again, by a second query for the leads with no snapshot. Both
             // queries start with the first such lead.
             t = performance.now();
-            const scores = new HandoffScores(ctx.scoreField);
+            // With statuses configured, leads nobody stamped with Handoff_Date__c wait too, for their Status history
+            // (read before the score history: the handoff time it gives decides which score rows count).
+            const scores = new HandoffScores(ctx.scoreField, ctx.statuses);
             const historySoql = `SELECT ${HISTORY_FIELDS.required.join(', ')} FROM LeadHistory WHERE Field = '${ctx.scoreField}'`;
-            // A lead that gains a snapshot or is deleted between the two reads is not read again.
-            const againSoql = leadFields.includes('Score_At_Handoff__c')
-                ? `${leadSoql} WHERE Score_At_Handoff__c = null`
-                : leadSoql;
+            const statusSoql = `SELECT ${HISTORY_FIELDS.required.join(', ')} FROM LeadHistory WHERE Field = '${STATUS_HISTORY_FIELD}'`;
+            // A lead that gains a snapshot or is deleted between the two reads is not read again. Leads waiting for
+            // their Status history may have a snapshot, so then every lead is asked for again (the Id test keeps
+            // only the waiting ones).
+            const againSoql =
+                leadFields.includes('Score_At_Handoff__c') && !scores.readsStatus
+                    ? `${leadSoql} WHERE Score_At_Handoff__c = null`
+                    : leadSoql;
+            let status: Promise<BulkQuery> | null = null;
             let history: Promise<BulkQuery> | null = null;
             let again: Promise<BulkQuery> | null = null;
-            for await (const batch of leads.batches(undefined, () => historyQuery)) {
+            for await (const batch of leads.batches(undefined, () => statusQuery ?? historyQuery)) {
                 for (const row of rows(batch)) {
                     const lead = mapRow('Lead', row, () => rowToLead(row, ctx));
+                    const handoff = handoffSourceOf(row, ctx);
+                    const forStatus = needsStatusHistory(row, ctx);
                     summary.leads++;
-                    if (ScoreResolver.isResolved(lead)) {
+                    if (!forStatus && ScoreResolver.isResolved(lead)) {
                         if (lead.handoffDate && lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
+                        if (lead.handoffDate && handoff) summary.handoffSources[handoff]++;
                         sink.addLead(lead);
                     } else {
-                        scores.expect(lead);
+                        scores.expect(lead, handoff);
+                        if (forStatus && !status) {
+                            status = start(statusSoql);
+                            status.then((q) => (statusQuery = q)).catch(() => undefined);
+                        }
                         if (!history) {
                             history = start(historySoql);
                             history.then((q) => (historyQuery = q)).catch(() => undefined);
@@ -348,6 +378,9 @@ export class OrgSource implements CalibrationSource {
                 t = performance.now();
                 // Only the rows of waiting leads are cut into fields (HandoffScores would ignore the others).
                 const ofWaiting = { column: 'LeadId', test: (id: string) => scores.has(id) };
+                if (status)
+                    for await (const batch of (await status).batches(ofWaiting, () => historyQuery))
+                        for (const row of rows(batch)) scores.addStatusHistory(row);
                 for await (const batch of (await history).batches(ofWaiting, () => againQuery)) {
                     for (const row of rows(batch)) scores.addHistory(row);
                     const before = summary.historyRows;
@@ -361,9 +394,12 @@ export class OrgSource implements CalibrationSource {
                 let done = 0;
                 for await (const batch of (await again).batches(waiting)) {
                     for (const row of rows(batch)) {
-                        const lead = scores.resolve(mapRow('Lead', row, () => rowToLead(row, ctx)));
-                        if (lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
-                        this.stampOf(lead, row);
+                        const { lead, handoff } = scores.resolveSourced(
+                            mapRow('Lead', row, () => rowToLead(row, ctx))
+                        );
+                        if (lead.handoffDate && lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
+                        if (handoff) summary.handoffSources[handoff]++;
+                        this.stampOf(lead, row, handoff);
                         sink.addLead(lead);
                         if (++done % 50_000 === 0)
                             options.onProgress?.('leads with history', done, scores.size);
@@ -372,6 +408,7 @@ export class OrgSource implements CalibrationSource {
                 scores.clear();
                 timings.leadsWithHistory = (performance.now() - t) / 1000;
             }
+            assertHandoffEvidence(summary);
         } finally {
             // Jobs not read to the end (an error on the way) are deleted too.
             for (const q of await Promise.allSettled(started))
@@ -380,20 +417,29 @@ export class OrgSource implements CalibrationSource {
         return summary;
     }
 
-    private stampOf(lead: LeadRecord, row: Record<string, string>): void {
+    private stampOf(lead: LeadRecord, row: Record<string, string>, handoff: HandoffSource | null): void {
         if (
             lead.scoreAtHandoff === null ||
             (lead.scoreSource !== 'History' && lead.scoreSource !== 'Current')
         )
             return;
-        // Only a conversion dates a handoff exactly; a status-derived handoff date is a guess, never stamped.
+        // Status history and a conversion record when the handoff happened; the current status alone does not (the
+        // creation date stands in), so that guess is never stamped. A filled Handoff_Date__c is never replaced.
         const convertedOn =
             !row.Handoff_Date__c && row.IsConverted === 'true' ? row.ConvertedDate : undefined;
+        const handoffDate =
+            row.Handoff_Date__c || !lead.handoffDate
+                ? null
+                : handoff === 'StatusHistory'
+                  ? lead.handoffDate
+                  : convertedOn
+                    ? `${convertedOn.slice(0, 10)}T00:00:00.000Z`
+                    : null;
         this.stampStore.add({
             id: lead.id,
             score: lead.scoreAtHandoff,
             source: lead.scoreSource,
-            handoffDate: convertedOn ? `${convertedOn.slice(0, 10)}T00:00:00.000Z` : null
+            handoffDate
         });
     }
 }

@@ -13,7 +13,7 @@ import {
     type OverrideRule,
     type SegmentRule
 } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
-import type { ScoreHistoryRow } from '../synthetic/generator';
+import { statusPathOf, type ScoreHistoryRow, type StatusHistoryRow } from '../synthetic/generator';
 import { RowError } from '../errors';
 
 export type Row = Record<string, string | undefined>;
@@ -74,6 +74,21 @@ export const HISTORY_FIELDS = {
     required: ['LeadId', 'Field', 'NewValue', 'CreatedDate'],
     optional: ['OldValue']
 };
+
+/**
+ * Where a lead's handoff time came from, best first: the package's Handoff_Date__c (a person, the handoff flow or an
+ * earlier run set it), the first time LeadHistory shows Status entering a handoff status, the conversion date, or
+ * only the lead's current status (then its creation date stands in for a time nobody recorded).
+ */
+export type HandoffSource = 'Field' | 'StatusHistory' | 'Conversion' | 'CurrentStatus';
+
+/** A zero count per handoff source, in the order of preference. */
+export function noHandoffSources(): Record<HandoffSource, number> {
+    return { Field: 0, StatusHistory: 0, Conversion: 0, CurrentStatus: 0 };
+}
+
+/** The standard LeadHistory field name of the lead's status. */
+export const STATUS_HISTORY_FIELD = 'Status';
 
 function text(row: Row, field: string): string | null {
     const v = row[field];
@@ -208,6 +223,26 @@ export function rowToLead(row: Row, ctx: MappingContext): LeadRecord {
     };
 }
 
+/**
+ * Where rowToLead took the lead's handoff time from, or null when the row alone shows no handoff. Status history
+ * is not in the row: a source that reads it asks HandoffScores, which can only improve on this.
+ */
+export function handoffSourceOf(row: Row, ctx: MappingContext): HandoffSource | null {
+    if (text(row, 'Handoff_Date__c')) return 'Field';
+    if (bool(row, 'IsConverted')) return 'Conversion';
+    const status = text(row, 'Status');
+    return status !== null && derive(ctx).handedOff.has(status) ? 'CurrentStatus' : null;
+}
+
+/**
+ * True when Status history can say more about this lead than its row: statuses are configured (without them no
+ * status counts as a handoff) and nobody stamped Handoff_Date__c. Such a lead waits for the history, even when its
+ * current status is an open one, since it may have been handed off, rejected and recycled since.
+ */
+export function needsStatusHistory(row: Row, ctx: MappingContext): boolean {
+    return derive(ctx).configured && !text(row, 'Handoff_Date__c');
+}
+
 /** Maps one Opportunity row. */
 export function rowToOpportunity(row: Row): OpportunityRecord {
     const id = text(row, 'Id');
@@ -251,6 +286,40 @@ export function leadToRow(l: LeadRecord, scoreField: string, overrideFields: str
     return row;
 }
 
+/**
+ * A generated lead as the Lead row of an org that has just installed the package: none of the package's funnel
+ * fields is filled (no handoff date, snapshot, rejection reason or first touch), and the funnel shows only in the
+ * lead's Status (SYNTHETIC_STATUSES) and its Status history (statusPathOf).
+ */
+export function newInstallLeadRow(
+    l: LeadRecord,
+    scoreField: string,
+    asOf: string,
+    overrideFields: string[] = []
+): Row {
+    return {
+        ...leadToRow(l, scoreField, overrideFields),
+        Status: statusPathOf(l, asOf).status,
+        Score_At_Handoff__c: '',
+        Handoff_Date__c: '',
+        Handoff_Score_Source__c: '',
+        Rejection_Reason__c: '',
+        First_Touch_Date__c: '',
+        MQL_Pilot_Group__c: ''
+    };
+}
+
+/** A generated status change as a LeadHistory row on Status. */
+export function statusHistoryToRow(h: StatusHistoryRow): Row {
+    return {
+        LeadId: h.leadId,
+        Field: STATUS_HISTORY_FIELD,
+        OldValue: h.oldValue,
+        NewValue: h.newValue,
+        CreatedDate: h.createdDate
+    };
+}
+
 /** A generated opportunity as an Opportunity row. */
 export function opportunityToRow(o: OpportunityRecord): Row {
     return {
@@ -282,34 +351,80 @@ export function ownString(s: string): string {
     return Buffer.from(s, 'utf16le').toString('utf16le');
 }
 
+/** Bits of HandoffScores' per-lead flags. */
+const FROM_FIELD = 1;
+const PASSED_REJECTED = 2;
+const PASSED_ACCEPTED = 4;
+const DEFAULT_SOURCE_SHIFT = 4;
+const SOURCE_CODES: (HandoffSource | null)[] = [
+    null,
+    'Field',
+    'StatusHistory',
+    'Conversion',
+    'CurrentStatus'
+];
+
 /**
- * The score-at-handoff rule for leads with no snapshot, kept compactly (an id, the handoff time and the best
- * history value so far): the last LeadHistory NewValue on the score field at or before the handoff; failing that,
- * the current score. A source that can read its leads twice holds only this, not the leads.
+ * The rules that rebuild what a lead's row does not say, kept compactly per waiting lead (an id, a few times and
+ * flags; no lead is held), for a source that reads LeadHistory after the leads:
+ * - handoff time: Handoff_Date__c when set (never replaced); else the first time Status entered a handoff,
+ *   accepted, rejected or qualified status; else the conversion; else the current status (creation date);
+ * - rejected: the row says so, or Status ever entered a rejected status (a recycled lead keeps its rejection);
+ *   accepted likewise from an accepted status;
+ * - score at handoff: the last LeadHistory NewValue on the score field at or before that handoff; else the current
+ *   score.
+ * Status rows must all be in (addStatusHistory) before the first score row (addHistory): the handoff time decides
+ * which score rows count.
  */
 export class HandoffScores {
     /** Lead id → slot, as two 32-bit hashes in a typed array (12 bytes a slot, no id string kept). */
     private index = new IdHashMap();
-    /** Per slot: handoff time, best history value so far (NaN = none) and its time. */
+    /** Per slot: handoff time from the row, first handoff status time, best history value so far and its time. */
     private handoffMs = new Float64Array(1024);
+    private statusMs = new Float64Array(1024);
     private best = new Float64Array(1024);
     private bestMs = new Float64Array(1024);
+    /** Per slot: FROM_FIELD / PASSED_* bits, and the row's handoff source code above DEFAULT_SOURCE_SHIFT. */
+    private flags = new Uint8Array(1024);
     private count = 0;
+    private readonly handoff: Set<string>;
+    private readonly rejected: Set<string>;
+    private readonly accepted: Set<string>;
 
-    constructor(private readonly scoreField: string) {}
+    constructor(
+        private readonly scoreField: string,
+        statuses?: MappingContext['statuses']
+    ) {
+        this.handoff = new Set(
+            statuses
+                ? [...statuses.handoff, ...statuses.accepted, ...statuses.rejected, ...statuses.qualified]
+                : []
+        );
+        this.rejected = new Set(statuses?.rejected ?? []);
+        this.accepted = new Set(statuses?.accepted ?? []);
+    }
 
-    /** Starts collecting history for a handed-off lead with no snapshot (the first row of a duplicated id wins). */
-    expect(lead: Pick<LeadRecord, 'id' | 'handoffDate'>): void {
+    /**
+     * Starts collecting history for a lead (the first row of a duplicated id wins): a handed-off lead with no
+     * snapshot, or, with statuses configured, a lead without Handoff_Date__c. `source` is where the row's own
+     * handoff time came from (handoffSourceOf); without it the lead's handoff date is taken as final.
+     */
+    expect(lead: Pick<LeadRecord, 'id' | 'handoffDate'>, source: HandoffSource | null = 'Field'): void {
         const i = this.count;
         if (!this.index.setIfAbsent(lead.id, i)) return;
         if (i >= this.handoffMs.length) {
             this.handoffMs = grown(this.handoffMs, i * 2);
+            this.statusMs = grown(this.statusMs, i * 2);
             this.best = grown(this.best, i * 2);
             this.bestMs = grown(this.bestMs, i * 2);
+            this.flags = grown(this.flags, i * 2);
         }
-        this.handoffMs[i] = Date.parse(normaliseDate(lead.handoffDate ?? ''));
+        this.handoffMs[i] = lead.handoffDate ? Date.parse(normaliseDate(lead.handoffDate)) : NaN;
+        this.statusMs[i] = Infinity;
         this.best[i] = NaN;
         this.bestMs[i] = -Infinity;
+        this.flags[i] =
+            (source === 'Field' ? FROM_FIELD : 0) | (SOURCE_CODES.indexOf(source) << DEFAULT_SOURCE_SHIFT);
         this.count++;
     }
 
@@ -322,7 +437,33 @@ export class HandoffScores {
         return this.count;
     }
 
-    /** Folds one LeadHistory row in; rows for other fields or other leads are ignored. */
+    /** True when a status row can change anything: statuses are configured. */
+    get readsStatus(): boolean {
+        return this.handoff.size > 0;
+    }
+
+    /** Folds one LeadHistory row on Status in; rows for other fields, other leads or unlisted statuses are ignored. */
+    addStatusHistory(row: Row): void {
+        if (row.Field !== STATUS_HISTORY_FIELD) return;
+        const i = this.index.get(row.LeadId ?? '');
+        if (i < 0 || (this.flags[i] & FROM_FIELD) !== 0) return;
+        const value = row.NewValue ?? '';
+        if (!this.handoff.has(value)) return;
+        const at = Date.parse(normaliseDate(row.CreatedDate ?? ''));
+        if (!Number.isFinite(at)) return;
+        if (at < this.statusMs[i]) this.statusMs[i] = at;
+        if (this.rejected.has(value)) this.flags[i] |= PASSED_REJECTED;
+        if (this.accepted.has(value)) this.flags[i] |= PASSED_ACCEPTED;
+    }
+
+    /** The handoff time of slot i: the row's when it came from the field, else status history's, else the row's. */
+    private handoffAt(i: number): number {
+        return (this.flags[i] & FROM_FIELD) === 0 && this.statusMs[i] !== Infinity
+            ? this.statusMs[i]
+            : this.handoffMs[i];
+    }
+
+    /** Folds one LeadHistory row on the score field in; rows for other fields or other leads are ignored. */
     addHistory(row: Row): void {
         if (row.Field !== this.scoreField) return;
         const i = this.index.get(row.LeadId ?? '');
@@ -330,7 +471,7 @@ export class HandoffScores {
         const at = Date.parse(normaliseDate(row.CreatedDate ?? ''));
         const value = row.NewValue === undefined || row.NewValue === '' ? NaN : Number(row.NewValue);
         if (!Number.isFinite(at) || !Number.isFinite(value)) return;
-        if (at <= this.handoffMs[i] && at >= this.bestMs[i]) {
+        if (at <= this.handoffAt(i) && at >= this.bestMs[i]) {
             this.best[i] = value;
             this.bestMs[i] = at;
         }
@@ -338,13 +479,42 @@ export class HandoffScores {
 
     /** The lead with its score at handoff and the score's source (null when there is no score at all). */
     resolve(lead: LeadRecord): LeadRecord {
+        return this.resolveSourced(lead).lead;
+    }
+
+    /**
+     * The lead with its handoff, rejection and score at handoff rebuilt, and where its handoff came from (null: not
+     * handed off). A lead the source did not wait for comes back as it was.
+     */
+    resolveSourced(lead: LeadRecord): { lead: LeadRecord; handoff: HandoffSource | null } {
         const i = this.index.get(lead.id);
+        // A lead nobody waited for (a source with no history file) keeps its row's handoff; its source is the row's.
+        const flags = i >= 0 ? this.flags[i] : FROM_FIELD;
+        let out = lead;
+        let handoff = i >= 0 ? (SOURCE_CODES[flags >> DEFAULT_SOURCE_SHIFT] ?? null) : null;
+        if ((flags & FROM_FIELD) === 0 && this.statusMs[i] !== Infinity) {
+            const rejected = lead.rejected || (flags & PASSED_REJECTED) !== 0;
+            // A lead whose row showed no handoff was not marked accepted however far it went: decide it again.
+            const worked = lead.firstTouchDate !== null || lead.qualified || (flags & PASSED_ACCEPTED) !== 0;
+            out = {
+                ...lead,
+                handoffDate: new Date(this.statusMs[i]).toISOString(),
+                rejected,
+                accepted: !rejected && (lead.accepted || worked)
+            };
+            handoff = 'StatusHistory';
+        }
+        if (!out.handoffDate || out.scoreAtHandoff !== null)
+            return { lead: out, handoff: out.handoffDate ? handoff : null };
         const best = i >= 0 && !Number.isNaN(this.best[i]) ? this.best[i] : null;
-        const current = lead.currentScore ?? null;
+        const current = out.currentScore ?? null;
         return {
-            ...lead,
-            scoreAtHandoff: best ?? current,
-            scoreSource: best !== null ? 'History' : current !== null ? 'Current' : null
+            lead: {
+                ...out,
+                scoreAtHandoff: best ?? current,
+                scoreSource: best !== null ? 'History' : current !== null ? 'Current' : null
+            },
+            handoff
         };
     }
 
@@ -363,8 +533,8 @@ export class ScoreResolver {
     private readonly scores: HandoffScores;
     private readonly held = new Map<string, LeadRecord>();
 
-    constructor(scoreField: string) {
-        this.scores = new HandoffScores(scoreField);
+    constructor(scoreField: string, statuses?: MappingContext['statuses']) {
+        this.scores = new HandoffScores(scoreField, statuses);
     }
 
     /** True when the lead is complete as it is (not handed off, or a snapshot exists). */
@@ -372,8 +542,8 @@ export class ScoreResolver {
         return !lead.handoffDate || lead.scoreAtHandoff !== null;
     }
 
-    /** Keeps a lead until the history has been read. */
-    wait(lead: LeadRecord): void {
+    /** Keeps a lead until the history has been read; `source` as HandoffScores.expect takes it. */
+    wait(lead: LeadRecord, source: HandoffSource | null = 'Field'): void {
         // Held until the history is read, in strings of their own (attributes stay: the pilots read their field there):
         // a field cut from a results page would keep the whole page's text alive for as long as the lead waits.
         const own = (v: string | null | undefined) => (v ? ownString(v) : (v ?? null));
@@ -400,21 +570,31 @@ export class ScoreResolver {
             grade: own(lead.grade),
             attributes
         });
-        this.scores.expect(lead);
+        this.scores.expect(lead, source);
     }
 
     get pending(): number {
         return this.held.size;
     }
 
-    /** Folds one LeadHistory row in; rows for other fields or other leads are ignored. */
+    /** Folds one LeadHistory row on the score field in; rows for other fields or other leads are ignored. */
     addHistory(row: Row): void {
         this.scores.addHistory(row);
     }
 
+    /** Folds one LeadHistory row on Status in (all of them before the first score row). */
+    addStatusHistory(row: Row): void {
+        this.scores.addStatusHistory(row);
+    }
+
     /** Emits every waiting lead with its score at handoff and its source, then forgets them. */
     *drain(): Generator<LeadRecord> {
-        for (const lead of this.held.values()) yield this.scores.resolve(lead);
+        for (const { lead } of this.drainSourced()) yield lead;
+    }
+
+    /** As drain, with where each lead's handoff came from (null: not handed off). */
+    *drainSourced(): Generator<{ lead: LeadRecord; handoff: HandoffSource | null }> {
+        for (const lead of this.held.values()) yield this.scores.resolveSourced(lead);
         this.held.clear();
         this.scores.clear();
     }
