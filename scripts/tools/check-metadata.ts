@@ -7,6 +7,7 @@ import { checkXml } from './checks/xml';
 import { checkLwc } from './checks/lwc';
 import { checkConvert } from './checks/convert';
 import { checkReferences } from './checks/references';
+import { checkFlows } from './checks/flows';
 import { formatProblem, type Problem } from './checks/common';
 
 async function main(): Promise<number> {
@@ -15,7 +16,8 @@ async function main(): Promise<number> {
         ['XML well-formed', checkXml(root)],
         ['LWC bundles compile', checkLwc(root)],
         ['converts to a metadata package without TypeScript or tests', (await checkConvert(root)).problems],
-        ['cross-references hold', checkReferences(root)]
+        ['cross-references hold', checkReferences(root)],
+        ['flows and validation rules match the Metadata API and name existing fields', checkFlows(root)]
     ];
     let failed = 0;
     for (const [name, problems] of results) {
