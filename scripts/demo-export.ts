@@ -105,8 +105,11 @@ async function main(): Promise<void> {
     const out = path.resolve(values.out!);
     const org = demoOrg();
     await exportOrg(org, out, values.crlf ? '\r\n' : '\n', values['new-install']);
+    const statusRows = values['new-install']
+        ? org.leads.reduce((n, l) => n + statusPathOf(l, org.asOf).history.length, 0)
+        : 0;
     process.stdout.write(
-        `Wrote ${org.leads.length} leads, ${org.opportunities.length} opportunities and ${org.scoreHistory.length} history rows to ${shown(out)}/\n` +
+        `Wrote ${org.leads.length} leads, ${org.opportunities.length} opportunities and ${org.scoreHistory.length + statusRows} history rows to ${shown(out)}/\n` +
             `Try: npm run calibrate -- --leads ${values.out}/Lead.csv --opportunities ${values.out}/Opportunity.csv --lead-history ${values.out}/LeadHistory.csv --config ${values.out}/settings.json --as-of ${org.asOf}\n`
     );
 }
