@@ -336,7 +336,8 @@ export class OrgSource implements CalibrationSource {
             // (read before the score history: the handoff time it gives decides which score rows count).
             const scores = new HandoffScores(ctx.scoreField, ctx.statuses);
             const historySoql = `SELECT ${HISTORY_FIELDS.required.join(', ')} FROM LeadHistory WHERE Field = '${ctx.scoreField}'`;
-            const statusSoql = `SELECT ${HISTORY_FIELDS.required.join(', ')} FROM LeadHistory WHERE Field = '${STATUS_HISTORY_FIELD}'`;
+            // OldValue too: a change away from a handoff status is the lead's first touch.
+            const statusSoql = `SELECT ${[...HISTORY_FIELDS.required, 'OldValue'].join(', ')} FROM LeadHistory WHERE Field = '${STATUS_HISTORY_FIELD}'`;
             // A lead that gains a snapshot or is deleted between the two reads is not read again. Leads waiting for
             // their Status history may have a snapshot, so then every lead is asked for again (the Id test keeps
             // only the waiting ones).

@@ -236,11 +236,16 @@ export function handoffSourceOf(row: Row, ctx: MappingContext): HandoffSource | 
 
 /**
  * True when Status history can say more about this lead than its row: statuses are configured (without them no
- * status counts as a handoff) and nobody stamped Handoff_Date__c. Such a lead waits for the history, even when its
- * current status is an open one, since it may have been handed off, rejected and recycled since.
+ * status counts as a handoff) and either nobody stamped Handoff_Date__c (the lead may have been handed off,
+ * rejected and recycled since, whatever its status now) or the job stamped it from history (Handoff_Score_Source__c
+ * History or Current): such a lead's rejection and first touch may live only in its Status history, which must be
+ * read again every night, or the stamp would change what the next run finds.
  */
 export function needsStatusHistory(row: Row, ctx: MappingContext): boolean {
-    return derive(ctx).configured && !text(row, 'Handoff_Date__c');
+    if (!derive(ctx).configured) return false;
+    if (!text(row, 'Handoff_Date__c')) return true;
+    const source = text(row, 'Handoff_Score_Source__c');
+    return source === 'History' || source === 'Current';
 }
 
 /** Maps one Opportunity row. */
@@ -370,7 +375,9 @@ const SOURCE_CODES: (HandoffSource | null)[] = [
  * - handoff time: Handoff_Date__c when set (never replaced); else the first time Status entered a handoff,
  *   accepted, rejected or qualified status; else the conversion; else the current status (creation date);
  * - rejected: the row says so, or Status ever entered a rejected status (a recycled lead keeps its rejection);
- *   accepted likewise from an accepted status;
+ *   accepted likewise from an accepted status, or from a first touch;
+ * - first touch: First_Touch_Date__c, else the first Status change away from a handoff status after the handoff
+ *   (a row whose OldValue is a handoff status), the rule of the first-touch flow;
  * - score at handoff: the last LeadHistory NewValue on the score field at or before that handoff; else the current
  *   score.
  * Status rows must all be in (addStatusHistory) before the first score row (addHistory): the handoff time decides
@@ -386,8 +393,11 @@ export class HandoffScores {
     private bestMs = new Float64Array(1024);
     /** Per slot: FROM_FIELD / PASSED_* bits, and the row's handoff source code above DEFAULT_SOURCE_SHIFT. */
     private flags = new Uint8Array(1024);
+    /** Per slot: the first Status change away from a handoff status (Infinity = none). */
+    private touchMs = new Float64Array(1024);
     private count = 0;
     private readonly handoff: Set<string>;
+    private readonly handoffOnly: Set<string>;
     private readonly rejected: Set<string>;
     private readonly accepted: Set<string>;
 
@@ -400,6 +410,7 @@ export class HandoffScores {
                 ? [...statuses.handoff, ...statuses.accepted, ...statuses.rejected, ...statuses.qualified]
                 : []
         );
+        this.handoffOnly = new Set(statuses?.handoff ?? []);
         this.rejected = new Set(statuses?.rejected ?? []);
         this.accepted = new Set(statuses?.accepted ?? []);
     }
@@ -418,9 +429,11 @@ export class HandoffScores {
             this.best = grown(this.best, i * 2);
             this.bestMs = grown(this.bestMs, i * 2);
             this.flags = grown(this.flags, i * 2);
+            this.touchMs = grown(this.touchMs, i * 2);
         }
         this.handoffMs[i] = lead.handoffDate ? Date.parse(normaliseDate(lead.handoffDate)) : NaN;
         this.statusMs[i] = Infinity;
+        this.touchMs[i] = Infinity;
         this.best[i] = NaN;
         this.bestMs[i] = -Infinity;
         this.flags[i] =
@@ -442,15 +455,23 @@ export class HandoffScores {
         return this.handoff.size > 0;
     }
 
-    /** Folds one LeadHistory row on Status in; rows for other fields, other leads or unlisted statuses are ignored. */
+    /**
+     * Folds one LeadHistory row on Status in (in any order); rows for other fields or other leads are ignored. A
+     * handoff time from Handoff_Date__c stays, but the rejection and first touch the history shows still count.
+     */
     addStatusHistory(row: Row): void {
         if (row.Field !== STATUS_HISTORY_FIELD) return;
         const i = this.index.get(row.LeadId ?? '');
-        if (i < 0 || (this.flags[i] & FROM_FIELD) !== 0) return;
+        if (i < 0) return;
         const value = row.NewValue ?? '';
-        if (!this.handoff.has(value)) return;
+        const old = row.OldValue ?? '';
+        const entered = this.handoff.has(value);
+        const left = old !== value && this.handoffOnly.has(old);
+        if (!entered && !left) return;
         const at = Date.parse(normaliseDate(row.CreatedDate ?? ''));
         if (!Number.isFinite(at)) return;
+        if (left && at < this.touchMs[i]) this.touchMs[i] = at;
+        if (!entered) return;
         if (at < this.statusMs[i]) this.statusMs[i] = at;
         if (this.rejected.has(value)) this.flags[i] |= PASSED_REJECTED;
         if (this.accepted.has(value)) this.flags[i] |= PASSED_ACCEPTED;
@@ -488,21 +509,32 @@ export class HandoffScores {
      */
     resolveSourced(lead: LeadRecord): { lead: LeadRecord; handoff: HandoffSource | null } {
         const i = this.index.get(lead.id);
-        // A lead nobody waited for (a source with no history file) keeps its row's handoff; its source is the row's.
-        const flags = i >= 0 ? this.flags[i] : FROM_FIELD;
         let out = lead;
-        let handoff = i >= 0 ? (SOURCE_CODES[flags >> DEFAULT_SOURCE_SHIFT] ?? null) : null;
-        if ((flags & FROM_FIELD) === 0 && this.statusMs[i] !== Infinity) {
-            const rejected = lead.rejected || (flags & PASSED_REJECTED) !== 0;
-            // A lead whose row showed no handoff was not marked accepted however far it went: decide it again.
-            const worked = lead.firstTouchDate !== null || lead.qualified || (flags & PASSED_ACCEPTED) !== 0;
-            out = {
-                ...lead,
-                handoffDate: new Date(this.statusMs[i]).toISOString(),
-                rejected,
-                accepted: !rejected && (lead.accepted || worked)
-            };
-            handoff = 'StatusHistory';
+        // A lead nobody waited for (a source with no history file) keeps its row's handoff; its source is the row's.
+        let handoff = i >= 0 ? (SOURCE_CODES[this.flags[i] >> DEFAULT_SOURCE_SHIFT] ?? null) : null;
+        if (i >= 0) {
+            const flags = this.flags[i];
+            let handoffDate = lead.handoffDate;
+            if ((flags & FROM_FIELD) === 0 && this.statusMs[i] !== Infinity) {
+                handoffDate = new Date(this.statusMs[i]).toISOString();
+                handoff = 'StatusHistory';
+            }
+            if (handoffDate) {
+                const at = this.handoffAt(i);
+                const touched = this.touchMs[i] !== Infinity && this.touchMs[i] > at;
+                const firstTouchDate =
+                    lead.firstTouchDate ?? (touched ? new Date(this.touchMs[i]).toISOString() : null);
+                const rejected = lead.rejected || (flags & PASSED_REJECTED) !== 0;
+                // A lead whose row showed no handoff was not marked accepted however far it went: decide it again.
+                const worked = firstTouchDate !== null || lead.qualified || (flags & PASSED_ACCEPTED) !== 0;
+                out = {
+                    ...lead,
+                    handoffDate,
+                    firstTouchDate,
+                    rejected,
+                    accepted: !rejected && (lead.accepted || worked)
+                };
+            }
         }
         if (!out.handoffDate || out.scoreAtHandoff !== null)
             return { lead: out, handoff: out.handoffDate ? handoff : null };

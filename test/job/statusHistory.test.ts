@@ -9,6 +9,7 @@ import path from 'node:path';
 import {
     HandoffScores,
     handoffSourceOf,
+    needsStatusHistory,
     rowToLead,
     type MappingContext,
     type Row
@@ -39,9 +40,10 @@ function leadRow(over: Row = {}): Row {
         ...over
     };
 }
-const status = (leadId: string, to: string, at: string): Row => ({
+const status = (leadId: string, to: string, at: string, from = ''): Row => ({
     LeadId: leadId,
     Field: 'Status',
+    OldValue: from,
     NewValue: to,
     CreatedDate: at
 });
@@ -104,6 +106,45 @@ test('Handoff_Date__c set by a person or the flow is never replaced by status hi
     assert.equal(handoff, 'Field');
     assert.equal(lead.handoffDate, '2026-05-20T00:00:00.000Z');
     assert.equal(lead.scoreAtHandoff, 70);
+});
+
+test('the first change away from the handoff status after the handoff is the first touch', () => {
+    const { lead } = rebuild(leadRow({ Status: 'Working' }), [
+        status('L1', 'Working', '2026-05-11T10:30:00.000+0000', 'MQL'),
+        status('L1', 'MQL', '2026-05-10T08:00:00.000+0000', 'Open'),
+        status('L1', 'Nurture', '2026-05-09T08:00:00.000+0000', 'Open') // not away from a handoff status
+    ]);
+    assert.equal(lead.handoffDate, '2026-05-10T08:00:00.000Z');
+    assert.equal(lead.firstTouchDate, '2026-05-11T10:30:00.000Z');
+    assert.deepEqual([lead.accepted, lead.rejected], [true, false]);
+    const stamped = rebuild(leadRow({ Status: 'Working', First_Touch_Date__c: '2026-05-12T00:00:00.000Z' }), [
+        status('L1', 'MQL', '2026-05-10T08:00:00.000+0000', 'Open'),
+        status('L1', 'Working', '2026-05-11T10:30:00.000+0000', 'MQL')
+    ]);
+    assert.equal(stamped.lead.firstTouchDate, '2026-05-12T00:00:00.000Z', 'a stamped first touch is kept');
+});
+
+test('a lead the job stamped keeps the rejection only its history shows, on every later run', () => {
+    // The job stamped Handoff_Date__c and the score from history last night; the lead was recycled to Nurture.
+    const row = leadRow({
+        Status: 'Nurture',
+        Handoff_Date__c: '2026-05-10T08:00:00.000Z',
+        Score_At_Handoff__c: '66',
+        Handoff_Score_Source__c: 'History'
+    });
+    const { lead, handoff } = rebuild(row, [
+        status('L1', 'MQL', '2026-05-10T08:00:00.000+0000', 'Open'),
+        status('L1', 'Unqualified', '2026-05-12T00:00:00.000+0000', 'MQL'),
+        status('L1', 'Nurture', '2026-05-26T00:00:00.000+0000', 'Unqualified')
+    ]);
+    assert.equal(handoff, 'Field');
+    assert.deepEqual([lead.rejected, lead.accepted, lead.scoreAtHandoff], [true, false, 66]);
+    assert.equal(needsStatusHistory(row, ctx), true, 'the job reads its history again');
+    assert.equal(
+        needsStatusHistory({ ...row, Handoff_Score_Source__c: 'Snapshot' }, ctx),
+        false,
+        'a lead the flow stamped is complete as it is'
+    );
 });
 
 test('without status history a converted lead is handed off at its conversion, and a lead in a handoff status at its creation', () => {
@@ -220,6 +261,9 @@ test("a new install's exports (no funnel field filled) rebuild every handoff fro
         assert.equal(s.sample.handedOff, d.sample.handedOff, s.name);
         assert.equal(s.sample.rejected, d.sample.rejected, `${s.name}: recycled leads stay rejected`);
         assert.equal(s.sample.won, d.sample.won, s.name);
+        // First touches come back from the first change away from MQL, so the SLA diagnostics are the demo's.
+        for (const k of ['medianHoursToFirstTouch', 'shareOverSla', 'neverWorked'])
+            assert.equal(s.diagnostics[k], d.diagnostics[k], `${s.name} ${k}`);
     }
     const md = readFileSync(path.join(out, 'report.md'), 'utf8');
     assert.match(
