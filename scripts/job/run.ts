@@ -181,7 +181,8 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
                 opportunities: streamed.opportunities,
                 historyRows: streamed.historyRows,
                 scoreSources: streamed.scoreSources,
-                handoffSources: streamed.handoffSources
+                handoffSources: streamed.handoffSources,
+                rejectionSources: streamed.rejectionSources
             },
             segments: calibration.segments,
             governance,

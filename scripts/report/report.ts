@@ -23,6 +23,8 @@ export interface JobResult {
         scoreSources: StreamSummary['scoreSources'];
         /** Handed-off leads by where their handoff time came from (absent in results written before it was counted). */
         handoffSources?: StreamSummary['handoffSources'];
+        /** Rejected handed-off leads by where the rejection came from (absent likewise). */
+        rejectionSources?: StreamSummary['rejectionSources'];
     };
     segments: SegmentResult[];
     /** Per segment: approved change, freeze, and whether governance let the proposal through (scripts/job/governance). */
@@ -94,7 +96,10 @@ function scenariosMd(s: SegmentResult): string {
 function handoffSentence(res: JobResult): string {
     const h = res.read.handoffSources;
     if (!h) return '';
-    return ` Handoff time from Handoff_Date__c ${int(h.Field)}, Status history ${int(h.StatusHistory)}, conversion ${int(h.Conversion)}, current status only ${int(h.CurrentStatus)}.`;
+    const r = res.read.rejectionSources;
+    return ` Handoff time from Handoff_Date__c ${int(h.Field)}, Status history ${int(h.StatusHistory)}, conversion ${int(h.Conversion)}, current status only ${int(h.CurrentStatus)}.${
+        r ? ` Rejections from Rejection_Reason__c ${int(r.Reason)}, current status ${int(r.Status)}, Status history only ${int(r.StatusHistory)}.` : ''
+    }`;
 }
 
 /** The Markdown report; charts are the SVG files written beside it (`charts/<segment>.svg`). */

@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { CsvSyntaxError, readCsvRecordBatches, rowMaker, type CsvRecordPositions } from './csvRecords';
 import {
     assertHandoffEvidence,
+    countLead,
     type CalibrationSource,
     type RecordSink,
     type StreamOptions,
@@ -25,8 +26,8 @@ import {
     handoffSourceOf,
     needsStatusHistory,
     noHandoffSources,
+    noRejectionSources,
     ownString,
-    type HandoffSource,
     type MappingContext,
     type Row
 } from './salesforceRows';
@@ -190,15 +191,8 @@ export class CsvSource implements CalibrationSource {
             historyRows: 0,
             scoreSources: { Snapshot: 0, History: 0, Current: 0 },
             handoffSources: noHandoffSources(),
+            rejectionSources: noRejectionSources(),
             timings
-        };
-        const count = (
-            l: { scoreSource: keyof StreamSummary['scoreSources'] | null; handoffDate: string | null },
-            handoff: HandoffSource | null
-        ) => {
-            if (!l.handoffDate) return;
-            if (l.scoreSource) summary.scoreSources[l.scoreSource]++;
-            if (handoff) summary.handoffSources[handoff]++;
         };
         // Every file's header first: a column missing from the last file should not wait for the first to be read.
         const leadFields = LEAD_FIELDS({ ...this.mapping, extra: ruleFields(ctx) });
@@ -241,7 +235,7 @@ export class CsvSource implements CalibrationSource {
                 const forStatus = history !== null && needsStatusHistory(row, ctx);
                 summary.leads++;
                 if (!forStatus && ScoreResolver.isResolved(lead)) {
-                    count(lead, handoff);
+                    countLead(summary, lead, handoff);
                     sink.addLead(lead);
                 } else if (history) {
                     history.expect(lead, handoff);
@@ -249,7 +243,7 @@ export class CsvSource implements CalibrationSource {
                     if (forStatus) waitingForStatus++;
                 } else {
                     const resolved = resolveNow.resolve(lead);
-                    count(resolved, handoff);
+                    countLead(summary, resolved, handoff);
                     sink.addLead(resolved);
                 }
                 if (summary.leads % 50_000 === 0) options.onProgress?.('leads', summary.leads);
@@ -295,10 +289,10 @@ export class CsvSource implements CalibrationSource {
                             'Id',
                             'the file changed while the job read it'
                         );
-                    const { lead, handoff } = history.resolveSourced(
+                    const { lead, handoff, rejection } = history.resolveSourced(
                         mapRow(this.files.leads, line, () => rowToLead(row, ctx))
                     );
-                    count(lead, handoff);
+                    countLead(summary, lead, handoff, rejection);
                     sink.addLead(lead);
                     if (++done % 50_000 === 0) options.onProgress?.('leads with history', done, history.size);
                 }

@@ -5,6 +5,7 @@
 import { generateOrg, demoOrgSpec, type SyntheticOrg } from '../synthetic/generator';
 import {
     assertHandoffEvidence,
+    countLead,
     type CalibrationSource,
     type RecordSink,
     type StreamOptions,
@@ -13,6 +14,7 @@ import {
 import {
     handoffSourceOf,
     noHandoffSources,
+    noRejectionSources,
     historyToRow,
     leadToRow,
     opportunityToRow,
@@ -62,6 +64,7 @@ export class DemoSource implements CalibrationSource {
             historyRows: 0,
             scoreSources: { Snapshot: 0, History: 0, Current: 0 },
             handoffSources: noHandoffSources(),
+            rejectionSources: noRejectionSources(),
             timings: {}
         };
         for (const o of org.opportunities) {
@@ -75,8 +78,7 @@ export class DemoSource implements CalibrationSource {
             const handoff = handoffSourceOf(row, ctx);
             summary.leads++;
             if (ScoreResolver.isResolved(lead)) {
-                if (lead.handoffDate && lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
-                if (lead.handoffDate && handoff) summary.handoffSources[handoff]++;
+                countLead(summary, lead, handoff);
                 sink.addLead(lead);
             } else resolver.wait(lead, handoff);
         }
@@ -84,9 +86,8 @@ export class DemoSource implements CalibrationSource {
             resolver.addHistory(historyToRow(h, DEMO_SCORE_FIELD));
             summary.historyRows++;
         }
-        for (const { lead, handoff } of resolver.drainSourced()) {
-            if (lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
-            if (handoff) summary.handoffSources[handoff]++;
+        for (const { lead, handoff, rejection } of resolver.drainSourced()) {
+            countLead(summary, lead, handoff, rejection);
             sink.addLead(lead);
         }
         options.onProgress?.('leads', summary.leads, summary.leads);

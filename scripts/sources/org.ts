@@ -12,6 +12,7 @@
  */
 import {
     assertHandoffEvidence,
+    countLead,
     type CalibrationSource,
     type RecordSink,
     type StreamOptions,
@@ -29,6 +30,7 @@ import {
     handoffSourceOf,
     needsStatusHistory,
     noHandoffSources,
+    noRejectionSources,
     ownString,
     STATUS_HISTORY_FIELD,
     type HandoffSource,
@@ -295,6 +297,7 @@ export class OrgSource implements CalibrationSource {
             historyRows: 0,
             scoreSources: { Snapshot: 0, History: 0, Current: 0 },
             handoffSources: noHandoffSources(),
+            rejectionSources: noRejectionSources(),
             timings
         };
         const rows = rowsOf();
@@ -355,8 +358,7 @@ export class OrgSource implements CalibrationSource {
                     const forStatus = needsStatusHistory(row, ctx);
                     summary.leads++;
                     if (!forStatus && ScoreResolver.isResolved(lead)) {
-                        if (lead.handoffDate && lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
-                        if (lead.handoffDate && handoff) summary.handoffSources[handoff]++;
+                        countLead(summary, lead, handoff);
                         sink.addLead(lead);
                     } else {
                         scores.expect(lead, handoff);
@@ -395,11 +397,10 @@ export class OrgSource implements CalibrationSource {
                 let done = 0;
                 for await (const batch of (await again).batches(waiting)) {
                     for (const row of rows(batch)) {
-                        const { lead, handoff } = scores.resolveSourced(
+                        const { lead, handoff, rejection } = scores.resolveSourced(
                             mapRow('Lead', row, () => rowToLead(row, ctx))
                         );
-                        if (lead.handoffDate && lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
-                        if (handoff) summary.handoffSources[handoff]++;
+                        countLead(summary, lead, handoff, rejection);
                         this.stampOf(lead, row, handoff);
                         sink.addLead(lead);
                         if (++done % 50_000 === 0)

@@ -87,6 +87,24 @@ export function noHandoffSources(): Record<HandoffSource, number> {
     return { Field: 0, StatusHistory: 0, Conversion: 0, CurrentStatus: 0 };
 }
 
+/**
+ * Where a handed-off lead's rejection came from: Rejection_Reason__c, its current status being a rejected one, or
+ * only its Status history (it entered a rejected status and has been recycled since).
+ */
+export type RejectionSource = 'Reason' | 'Status' | 'StatusHistory';
+
+/** A zero count per rejection source. */
+export function noRejectionSources(): Record<RejectionSource, number> {
+    return { Reason: 0, Status: 0, StatusHistory: 0 };
+}
+
+/** Where the row said the lead's rejection came from (null: not rejected by its row). */
+export function rejectionSourceOf(
+    lead: Pick<LeadRecord, 'rejected' | 'rejectionReason'>
+): RejectionSource | null {
+    return !lead.rejected ? null : lead.rejectionReason ? 'Reason' : 'Status';
+}
+
 /** The standard LeadHistory field name of the lead's status. */
 export const STATUS_HISTORY_FIELD = 'Status';
 
@@ -507,7 +525,20 @@ export class HandoffScores {
      * The lead with its handoff, rejection and score at handoff rebuilt, and where its handoff came from (null: not
      * handed off). A lead the source did not wait for comes back as it was.
      */
-    resolveSourced(lead: LeadRecord): { lead: LeadRecord; handoff: HandoffSource | null } {
+    resolveSourced(lead: LeadRecord): {
+        lead: LeadRecord;
+        handoff: HandoffSource | null;
+        rejection: RejectionSource | null;
+    } {
+        const { lead: out, handoff } = this.rebuilt(lead);
+        return {
+            lead: out,
+            handoff,
+            rejection: out.rejected && !lead.rejected ? 'StatusHistory' : rejectionSourceOf(out)
+        };
+    }
+
+    private rebuilt(lead: LeadRecord): { lead: LeadRecord; handoff: HandoffSource | null } {
         const i = this.index.get(lead.id);
         let out = lead;
         // A lead nobody waited for (a source with no history file) keeps its row's handoff; its source is the row's.
@@ -624,8 +655,12 @@ export class ScoreResolver {
         for (const { lead } of this.drainSourced()) yield lead;
     }
 
-    /** As drain, with where each lead's handoff came from (null: not handed off). */
-    *drainSourced(): Generator<{ lead: LeadRecord; handoff: HandoffSource | null }> {
+    /** As drain, with where each lead's handoff and rejection came from (null: not handed off, not rejected). */
+    *drainSourced(): Generator<{
+        lead: LeadRecord;
+        handoff: HandoffSource | null;
+        rejection: RejectionSource | null;
+    }> {
         for (const lead of this.held.values()) yield this.scores.resolveSourced(lead);
         this.held.clear();
         this.scores.clear();

@@ -9,7 +9,7 @@ import type {
     PilotConfig,
     RunSnapshot
 } from '../../force-app/main/default/lwc/calibrationGovernance/calibrationGovernance';
-import type { HandoffSource } from './salesforceRows';
+import { rejectionSourceOf, type HandoffSource, type RejectionSource } from './salesforceRows';
 import { NoHandoffError } from '../errors';
 
 /**
@@ -59,8 +59,26 @@ export interface StreamSummary {
     scoreSources: Record<ScoreSource, number>;
     /** Handed-off leads by where their handoff time came from (see HandoffSource). */
     handoffSources: Record<HandoffSource, number>;
+    /** Rejected handed-off leads by where their rejection came from (see RejectionSource). */
+    rejectionSources: Record<RejectionSource, number>;
     /** Seconds per step (transfer, parse, ...), for the benchmark's "where the time goes". */
     timings: Record<string, number>;
+}
+
+/**
+ * Counts a lead the source hands to the engine: for a handed-off lead, where its score at handoff, its handoff and
+ * (when rejected) its rejection came from. `rejection` defaults to what the lead's row says.
+ */
+export function countLead(
+    summary: StreamSummary,
+    lead: LeadRecord,
+    handoff: HandoffSource | null,
+    rejection: RejectionSource | null = rejectionSourceOf(lead)
+): void {
+    if (!lead.handoffDate) return;
+    if (lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
+    if (handoff) summary.handoffSources[handoff]++;
+    if (rejection) summary.rejectionSources[rejection]++;
 }
 
 /**

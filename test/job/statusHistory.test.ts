@@ -245,6 +245,18 @@ test("a new install's exports (no funnel field filled) rebuild every handoff fro
         CurrentStatus: 0
     });
     assert.deepEqual(res.read.scoreSources, { Snapshot: 0, History: 13150 - 3233, Current: 0 });
+    const now = demoOrg().leads.map((l) => statusPathOf(l, '2026-10-31').status);
+    const count = (st: string) => now.filter((x) => x === st).length;
+    assert.deepEqual(res.read.rejectionSources, {
+        Reason: 0,
+        Status: count('Unqualified'),
+        StatusHistory: count('Nurture')
+    });
+    assert.deepEqual(demoResult.read.rejectionSources, {
+        Reason: count('Unqualified') + count('Nurture'),
+        Status: 0,
+        StatusHistory: 0
+    });
     assert.deepEqual(demoResult.read.handoffSources, {
         Field: handedOff,
         StatusHistory: 0,
@@ -268,7 +280,7 @@ test("a new install's exports (no funnel field filled) rebuild every handoff fro
     const md = readFileSync(path.join(out, 'report.md'), 'utf8');
     assert.match(
         md,
-        /Handoff time from Handoff_Date__c 0, Status history 9,917, conversion 0, current status only 0\./
+        /Handoff time from Handoff_Date__c 0, Status history 9,917, conversion 0, current status only 0\. Rejections from Rejection_Reason__c 0, current status 1,246, Status history only 631\./
     );
 });
 

@@ -123,11 +123,22 @@ test('rerunning on the stamped org reads the handoffs from Handoff_Date__c and s
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const res = JSON.parse(r.stdout).result;
     assert.ok(res.read.handoffSources.Field > 5000, JSON.stringify(res.read.handoffSources));
+    assert.ok(res.read.rejectionSources.StatusHistory > 500, JSON.stringify(res.read.rejectionSources));
     // The stamp changed where the handoff is read from, not what the run finds: a recycled lead whose rejection
     // only Status history shows stays rejected, and the recommendations stay the stamped demo's.
     assert.deepEqual(
-        res.segments.map((s: any) => [s.name, s.recommendation.threshold, s.sample.handedOff, s.sample.rejected]),
-        demo.segments.map((s: any) => [s.name, s.recommendation.threshold, s.sample.handedOff, s.sample.rejected])
+        res.segments.map((s: any) => [
+            s.name,
+            s.recommendation.threshold,
+            s.sample.handedOff,
+            s.sample.rejected
+        ]),
+        demo.segments.map((s: any) => [
+            s.name,
+            s.recommendation.threshold,
+            s.sample.handedOff,
+            s.sample.rejected
+        ])
     );
     const again = fresh.writes
         .slice(before)
