@@ -522,8 +522,9 @@ export class HandoffScores {
     }
 
     /**
-     * The lead with its handoff, rejection and score at handoff rebuilt, and where its handoff came from (null: not
-     * handed off). A lead the source did not wait for comes back as it was.
+     * The lead with its handoff, rejection, first touch and score at handoff rebuilt, and where its handoff and its
+     * rejection came from (null: not handed off, not rejected). A lead nobody waited for keeps its row's values and
+     * gets only the current-score fallback.
      */
     resolveSourced(lead: LeadRecord): {
         lead: LeadRecord;
@@ -538,6 +539,7 @@ export class HandoffScores {
         };
     }
 
+    /** resolveSourced without the rejection's source. */
     private rebuilt(lead: LeadRecord): { lead: LeadRecord; handoff: HandoffSource | null } {
         const i = this.index.get(lead.id);
         let out = lead;
