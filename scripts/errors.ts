@@ -83,3 +83,8 @@ export class OrgWriteError extends CalibrationJobError {
 export class OrgAccessError extends CalibrationJobError {
     override readonly name = 'OrgAccessError';
 }
+
+/** No lead shows a recorded handoff (neither Handoff_Date__c nor Status history): nothing to calibrate on. */
+export class NoHandoffError extends CalibrationJobError {
+    override readonly name = 'NoHandoffError';
+}

@@ -212,7 +212,9 @@ export async function runJob(o: RunOptions): Promise<JobResult> {
                 leads: streamed.leads,
                 opportunities: streamed.opportunities,
                 historyRows: streamed.historyRows,
-                scoreSources: streamed.scoreSources
+                scoreSources: streamed.scoreSources,
+                handoffSources: streamed.handoffSources,
+                rejectionSources: streamed.rejectionSources
             },
             segments: calibration.segments,
             governance,

@@ -18,7 +18,16 @@ export interface JobResult {
     source: { kind: 'org' | 'csv' | 'demo'; label: string };
     generatedAt: string;
     settings: Pick<CalibrationSettings, 'bandWidth' | 'lookbackMonths' | 'targetRejectionRate' | 'healthySqlRate' | 'minWonDeals' | 'minHandedOff' | 'minStep' | 'scenarioDelta' | 'scenarioWindowDays'>;
-    read: { leads: number; opportunities: number; historyRows: number; scoreSources: StreamSummary['scoreSources'] };
+    read: {
+        leads: number;
+        opportunities: number;
+        historyRows: number;
+        scoreSources: StreamSummary['scoreSources'];
+        /** Handed-off leads by where their handoff time came from (absent in results written before it was counted). */
+        handoffSources?: StreamSummary['handoffSources'];
+        /** Rejected handed-off leads by where the rejection came from (absent likewise). */
+        rejectionSources?: StreamSummary['rejectionSources'];
+    };
     segments: SegmentResult[];
     /** Per segment: approved change, freeze, and whether governance let the proposal through (scripts/job/governance). */
     governance?: SegmentGovernance[];
@@ -93,11 +102,21 @@ function scenariosMd(s: SegmentResult): string {
     ].join('\n');
 }
 
+/** Where the handoffs came from, as the report's source line says it (empty for a result without the counts). */
+function handoffSentence(res: JobResult): string {
+    const h = res.read.handoffSources;
+    if (!h) return '';
+    const r = res.read.rejectionSources;
+    return ` Handoff time from Handoff_Date__c ${int(h.Field)}, Status history ${int(h.StatusHistory)}, conversion ${int(h.Conversion)}, current status only ${int(h.CurrentStatus)}.${
+        r ? ` Rejections from Rejection_Reason__c ${int(r.Reason)}, current status ${int(r.Status)}, Status history only ${int(r.StatusHistory)}.` : ''
+    }`;
+}
+
 /** The Markdown report; charts are the SVG files written beside it (`charts/<segment>.svg`). */
 export function renderMarkdown(res: JobResult): string {
     const out: string[] = [];
     out.push(`# Lead score calibration — ${res.asOf}`, '');
-    out.push(`Source: ${res.source.label}. Read ${int(res.read.leads)} leads, ${int(res.read.opportunities)} opportunities, ${int(res.read.historyRows)} score-history rows. Score at handoff from snapshot ${int(res.read.scoreSources.Snapshot)}, history ${int(res.read.scoreSources.History)}, current score ${int(res.read.scoreSources.Current)}.`, '');
+    out.push(`Source: ${res.source.label}. Read ${int(res.read.leads)} leads, ${int(res.read.opportunities)} opportunities, ${int(res.read.historyRows)} score-history rows. Score at handoff from snapshot ${int(res.read.scoreSources.Snapshot)}, history ${int(res.read.scoreSources.History)}, current score ${int(res.read.scoreSources.Current)}.${handoffSentence(res)}`, '');
     out.push('```', terminalTable(res), '```', '');
     for (const s of res.segments) {
         const r = s.recommendation;
@@ -160,7 +179,7 @@ table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:13px}th,td{border:1
 td:first-child,th:first-child{text-align:left}.rec{font-size:1.15rem}pre{background:#f6f6f6;padding:1rem;overflow:auto}section{border-top:2px solid #0b5cab;margin-top:2rem}</style>
 </head><body>
 <h1>Lead score calibration — ${esc(res.asOf)}</h1>
-<p>Source: ${esc(res.source.label)}. Read ${int(res.read.leads)} leads, ${int(res.read.opportunities)} opportunities, ${int(res.read.historyRows)} score-history rows. Score at handoff from snapshot ${int(res.read.scoreSources.Snapshot)}, history ${int(res.read.scoreSources.History)}, current score ${int(res.read.scoreSources.Current)}.</p>
+<p>Source: ${esc(res.source.label)}. Read ${int(res.read.leads)} leads, ${int(res.read.opportunities)} opportunities, ${int(res.read.historyRows)} score-history rows. Score at handoff from snapshot ${int(res.read.scoreSources.Snapshot)}, history ${int(res.read.scoreSources.History)}, current score ${int(res.read.scoreSources.Current)}.${esc(handoffSentence(res))}</p>
 <pre>${esc(terminalTable(res))}</pre>
 ${sections.join('\n')}
 ${pilotsHtml(res.pilots, esc)}

@@ -6,7 +6,14 @@
  */
 import { statSync } from 'node:fs';
 import { CsvSyntaxError, readCsvRecordBatches, rowMaker, type CsvRecordPositions } from './csvRecords';
-import type { CalibrationSource, RecordSink, StreamOptions, StreamSummary } from './types';
+import {
+    assertHandoffEvidence,
+    countLead,
+    type CalibrationSource,
+    type RecordSink,
+    type StreamOptions,
+    type StreamSummary
+} from './types';
 import {
     LEAD_FIELDS,
     OPPORTUNITY_FIELDS,
@@ -16,6 +23,10 @@ import {
     ruleFields,
     HandoffScores,
     ScoreResolver,
+    handoffSourceOf,
+    needsStatusHistory,
+    noHandoffSources,
+    noRejectionSources,
     ownString,
     isDecimal,
     type MappingContext,
@@ -244,13 +255,9 @@ export class CsvSource implements CalibrationSource {
             opportunities: 0,
             historyRows: 0,
             scoreSources: { Snapshot: 0, History: 0, Current: 0 },
+            handoffSources: noHandoffSources(),
+            rejectionSources: noRejectionSources(),
             timings
-        };
-        const count = (l: {
-            scoreSource: keyof StreamSummary['scoreSources'] | null;
-            handoffDate: string | null;
-        }) => {
-            if (l.handoffDate && l.scoreSource) summary.scoreSources[l.scoreSource]++;
         };
         // Every file's header first: a column missing from the last file should not wait for the first to be read.
         const leadFields: CsvFields = {
@@ -318,7 +325,12 @@ export class CsvSource implements CalibrationSource {
         // leads file is read a second time for them once the history is in, going straight to those rows. Without a
         // history file the current score stands in at once.
         t = performance.now();
-        const history = this.files.leadHistory ? new HandoffScores(this.mapping.scoreField) : null;
+        // With statuses configured, a lead nobody stamped with Handoff_Date__c waits too: its Status history may
+        // hold a handoff (and a rejection) its row no longer shows.
+        const history = this.files.leadHistory
+            ? new HandoffScores(this.mapping.scoreField, this.mapping.statuses)
+            : null;
+        let waitingForStatus = 0;
         const resolveNow = new HandoffScores(this.mapping.scoreField);
         const waiting = new RowPositions();
         const leadsFile = fileStamp(this.files.leads);
@@ -328,16 +340,19 @@ export class CsvSource implements CalibrationSource {
                     checkLead(row);
                     return rowToLead(row, ctx);
                 });
+                const handoff = handoffSourceOf(row, ctx);
+                const forStatus = history !== null && needsStatusHistory(row, ctx);
                 summary.leads++;
-                if (ScoreResolver.isResolved(lead)) {
-                    count(lead);
+                if (!forStatus && ScoreResolver.isResolved(lead)) {
+                    countLead(summary, lead, handoff);
                     sink.addLead(lead);
                 } else if (history) {
-                    history.expect(lead);
+                    history.expect(lead, handoff);
                     waiting.add(at, line);
+                    if (forStatus) waitingForStatus++;
                 } else {
                     const resolved = resolveNow.resolve(lead);
-                    count(resolved);
+                    countLead(summary, resolved, handoff);
                     sink.addLead(resolved);
                 }
                 if (summary.leads % 50_000 === 0) options.onProgress?.('leads', summary.leads);
@@ -352,6 +367,14 @@ export class CsvSource implements CalibrationSource {
             // which no score row can be read is refused (its scores would all fall back to the current score).
             let scoreRows = 0;
             let unreadable = 0;
+            // Status rows first, in a read of their own: the handoff time they give decides which score rows count.
+            if (waitingForStatus > 0)
+                for await (const batch of readCsvRowBatches(
+                    this.files.leadHistory!,
+                    HISTORY_FIELDS,
+                    ofWaiting
+                ))
+                    for (const { row } of batch.rows) history.addStatusHistory(row);
             for await (const batch of readCsvRowBatches(this.files.leadHistory!, HISTORY_FIELDS, ofWaiting)) {
                 for (const { row } of batch.rows) {
                     if (row.Field === this.mapping.scoreField) {
@@ -400,19 +423,20 @@ export class CsvSource implements CalibrationSource {
                             'Id',
                             'the file changed while the job read it'
                         );
-                    const lead = history.resolve(
+                    const { lead, handoff, rejection } = history.resolveSourced(
                         mapRow(this.files.leads, line, () => {
                             checkLead(row);
                             return rowToLead(row, ctx);
                         })
                     );
-                    count(lead);
+                    countLead(summary, lead, handoff, rejection);
                     sink.addLead(lead);
                     if (++done % 50_000 === 0) options.onProgress?.('leads with history', done, history.size);
                 }
             }
             timings.leadsWithHistory = (performance.now() - t) / 1000;
         }
+        assertHandoffEvidence(summary);
         return summary;
     }
 }

@@ -3,8 +3,18 @@
  * in the README) and streamed through the same row mapping as real exports, score history included.
  */
 import { generateOrg, demoOrgSpec, type SyntheticOrg } from '../synthetic/generator';
-import type { CalibrationSource, RecordSink, StreamOptions, StreamSummary } from './types';
 import {
+    assertHandoffEvidence,
+    countLead,
+    type CalibrationSource,
+    type RecordSink,
+    type StreamOptions,
+    type StreamSummary
+} from './types';
+import {
+    handoffSourceOf,
+    noHandoffSources,
+    noRejectionSources,
     historyToRow,
     leadToRow,
     opportunityToRow,
@@ -53,6 +63,8 @@ export class DemoSource implements CalibrationSource {
             opportunities: 0,
             historyRows: 0,
             scoreSources: { Snapshot: 0, History: 0, Current: 0 },
+            handoffSources: noHandoffSources(),
+            rejectionSources: noRejectionSources(),
             timings: {}
         };
         for (const o of org.opportunities) {
@@ -61,22 +73,25 @@ export class DemoSource implements CalibrationSource {
         }
         const resolver = new ScoreResolver(DEMO_SCORE_FIELD);
         for (const l of org.leads) {
-            const lead = rowToLead(leadToRow(l, DEMO_SCORE_FIELD, overrideFields), ctx);
+            const row = leadToRow(l, DEMO_SCORE_FIELD, overrideFields);
+            const lead = rowToLead(row, ctx);
+            const handoff = handoffSourceOf(row, ctx);
             summary.leads++;
             if (ScoreResolver.isResolved(lead)) {
-                if (lead.handoffDate && lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
+                countLead(summary, lead, handoff);
                 sink.addLead(lead);
-            } else resolver.wait(lead);
+            } else resolver.wait(lead, handoff);
         }
         for (const h of org.scoreHistory) {
             resolver.addHistory(historyToRow(h, DEMO_SCORE_FIELD));
             summary.historyRows++;
         }
-        for (const lead of resolver.drain()) {
-            if (lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
+        for (const { lead, handoff, rejection } of resolver.drainSourced()) {
+            countLead(summary, lead, handoff, rejection);
             sink.addLead(lead);
         }
         options.onProgress?.('leads', summary.leads, summary.leads);
+        assertHandoffEvidence(summary);
         return summary;
     }
 }

@@ -10,7 +10,14 @@
  * not "Modify Metadata". The writes (scripts/salesforce/writes.ts) do use readMetadata, because they must send
  * back the exact record they replace.
  */
-import type { CalibrationSource, RecordSink, StreamOptions, StreamSummary } from './types';
+import {
+    assertHandoffEvidence,
+    countLead,
+    type CalibrationSource,
+    type RecordSink,
+    type StreamOptions,
+    type StreamSummary
+} from './types';
 import {
     LEAD_FIELDS,
     OPPORTUNITY_FIELDS,
@@ -20,7 +27,13 @@ import {
     ruleFields,
     HandoffScores,
     ScoreResolver,
+    handoffSourceOf,
+    needsStatusHistory,
+    noHandoffSources,
+    noRejectionSources,
     ownString,
+    STATUS_HISTORY_FIELD,
+    type HandoffSource,
     type MappingContext
 } from './salesforceRows';
 import { rowMaker } from './csvRecords';
@@ -182,7 +195,10 @@ export interface LeadStamp {
     id: string;
     score: number;
     source: 'History' | 'Current';
-    /** Handoff_Date__c to stamp too: set only for a converted lead that had none (its conversion date). */
+    /**
+     * Handoff_Date__c to stamp too, only where the field is empty and the job rebuilt the time from a record of it:
+     * Status history (the first handoff status), else the conversion date.
+     */
     handoffDate: string | null;
 }
 
@@ -282,6 +298,8 @@ export class OrgSource implements CalibrationSource {
             opportunities: 0,
             historyRows: 0,
             scoreSources: { Snapshot: 0, History: 0, Current: 0 },
+            handoffSources: noHandoffSources(),
+            rejectionSources: noRejectionSources(),
             timings
         };
         const rows = rowsOf();
@@ -294,6 +312,7 @@ export class OrgSource implements CalibrationSource {
             started.push(q);
             return q;
         };
+        let statusQuery: BulkQuery | null = null;
         let historyQuery: BulkQuery | null = null;
         let againQuery: BulkQuery | null = null;
         try {
@@ -318,26 +337,40 @@ export class OrgSource implements CalibrationSource {
             // history is in, those leads are read again, by a second query for the leads with no snapshot. Both
             // queries start with the first such lead.
             t = performance.now();
-            const scores = new HandoffScores(ctx.scoreField);
+            // With statuses configured, leads nobody stamped with Handoff_Date__c wait too, for their Status history
+            // (read before the score history: the handoff time it gives decides which score rows count).
+            const scores = new HandoffScores(ctx.scoreField, ctx.statuses);
             const historySoql = `SELECT ${HISTORY_FIELDS.required.join(', ')} FROM LeadHistory WHERE Field = '${ctx.scoreField}'`;
-            // A lead that gains a snapshot or is deleted between the two reads is not read again.
-            const againSoql = leadFields.includes('Score_At_Handoff__c')
-                ? `${leadSoql} WHERE Score_At_Handoff__c = null`
-                : leadSoql;
+            // OldValue too: a change away from a handoff status is the lead's first touch.
+            const statusSoql = `SELECT ${[...HISTORY_FIELDS.required, 'OldValue'].join(', ')} FROM LeadHistory WHERE Field = '${STATUS_HISTORY_FIELD}'`;
+            // A lead that gains a snapshot or is deleted between the two reads is not read again. Leads waiting for
+            // their Status history may have a snapshot, so then every lead is asked for again (the Id test keeps
+            // only the waiting ones).
+            const againSoql =
+                leadFields.includes('Score_At_Handoff__c') && !scores.readsStatus
+                    ? `${leadSoql} WHERE Score_At_Handoff__c = null`
+                    : leadSoql;
+            let status: Promise<BulkQuery> | null = null;
             let history: Promise<BulkQuery> | null = null;
             let again: Promise<BulkQuery> | null = null;
-            for await (const batch of leads.batches(undefined, () => historyQuery)) {
+            for await (const batch of leads.batches(undefined, () => statusQuery ?? historyQuery)) {
                 for (const row of rows(batch)) {
                     const lead = mapRow('Lead', row, () => rowToLead(row, ctx));
+                    const handoff = handoffSourceOf(row, ctx);
+                    const forStatus = needsStatusHistory(row, ctx);
                     summary.leads++;
-                    if (ScoreResolver.isResolved(lead)) {
-                        if (lead.handoffDate && lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
+                    if (!forStatus && ScoreResolver.isResolved(lead)) {
+                        countLead(summary, lead, handoff);
                         sink.addLead(lead);
                     } else {
-                        scores.expect(lead);
+                        scores.expect(lead, handoff);
+                        // Without LeadHistory (history tracking off) these leads fall back to their current
+                        // score and status, counted as such; the second read still gives them to the engine.
+                        if (forStatus && !status && historyReadable) {
+                            status = start(statusSoql);
+                            status.then((q) => (statusQuery = q)).catch(() => undefined);
+                        }
                         if (!again) {
-                            // Without LeadHistory (history tracking off) these leads fall back to their current
-                            // score, counted as such; the second read still gives them to the engine.
                             if (historyReadable) {
                                 history = start(historySoql);
                                 history.then((q) => (historyQuery = q)).catch(() => undefined);
@@ -354,6 +387,9 @@ export class OrgSource implements CalibrationSource {
                 t = performance.now();
                 // Only the rows of waiting leads are cut into fields (HandoffScores would ignore the others).
                 const ofWaiting = { column: 'LeadId', test: (id: string) => scores.has(id) };
+                if (status)
+                    for await (const batch of (await status).batches(ofWaiting, () => historyQuery ?? againQuery))
+                        for (const row of rows(batch)) scores.addStatusHistory(row);
                 for await (const batch of history
                     ? (await history).batches(ofWaiting, () => againQuery)
                     : []) {
@@ -369,9 +405,11 @@ export class OrgSource implements CalibrationSource {
                 let done = 0;
                 for await (const batch of (await again).batches(waiting)) {
                     for (const row of rows(batch)) {
-                        const lead = scores.resolve(mapRow('Lead', row, () => rowToLead(row, ctx)));
-                        if (lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
-                        this.stampOf(lead, row);
+                        const { lead, handoff, rejection } = scores.resolveSourced(
+                            mapRow('Lead', row, () => rowToLead(row, ctx))
+                        );
+                        countLead(summary, lead, handoff, rejection);
+                        this.stampOf(lead, row, handoff);
                         sink.addLead(lead);
                         if (++done % 50_000 === 0)
                             options.onProgress?.('leads with history', done, scores.size);
@@ -380,6 +418,7 @@ export class OrgSource implements CalibrationSource {
                 scores.clear();
                 timings.leadsWithHistory = (performance.now() - t) / 1000;
             }
+            assertHandoffEvidence(summary);
         } finally {
             // Jobs not read to the end (an error on the way) are deleted too.
             for (const q of await Promise.allSettled(started))
@@ -388,20 +427,29 @@ export class OrgSource implements CalibrationSource {
         return summary;
     }
 
-    private stampOf(lead: LeadRecord, row: Record<string, string>): void {
+    private stampOf(lead: LeadRecord, row: Record<string, string>, handoff: HandoffSource | null): void {
         if (
             lead.scoreAtHandoff === null ||
             (lead.scoreSource !== 'History' && lead.scoreSource !== 'Current')
         )
             return;
-        // Only a conversion dates a handoff exactly; a status-derived handoff date is a guess, never stamped.
+        // Status history and a conversion record when the handoff happened; the current status alone does not (the
+        // creation date stands in), so that guess is never stamped. A filled Handoff_Date__c is never replaced.
         const convertedOn =
             !row.Handoff_Date__c && row.IsConverted === 'true' ? row.ConvertedDate : undefined;
+        const handoffDate =
+            row.Handoff_Date__c || !lead.handoffDate
+                ? null
+                : handoff === 'StatusHistory'
+                  ? lead.handoffDate
+                  : convertedOn
+                    ? `${convertedOn.slice(0, 10)}T00:00:00.000Z`
+                    : null;
         this.stampStore.add({
             id: lead.id,
             score: lead.scoreAtHandoff,
             source: lead.scoreSource,
-            handoffDate: convertedOn ? `${convertedOn.slice(0, 10)}T00:00:00.000Z` : null
+            handoffDate
         });
     }
 }

@@ -13,7 +13,7 @@ import {
     type OverrideRule,
     type SegmentRule
 } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
-import type { ScoreHistoryRow } from '../synthetic/generator';
+import { statusPathOf, type ScoreHistoryRow, type StatusHistoryRow } from '../synthetic/generator';
 import { RowError } from '../errors';
 
 export type Row = Record<string, string | undefined>;
@@ -74,6 +74,39 @@ export const HISTORY_FIELDS = {
     required: ['LeadId', 'Field', 'NewValue', 'CreatedDate'],
     optional: ['OldValue']
 };
+
+/**
+ * Where a lead's handoff time came from, best first: the package's Handoff_Date__c (a person, the handoff flow or an
+ * earlier run set it), the first time LeadHistory shows Status entering a handoff status, the conversion date, or
+ * only the lead's current status (then its creation date stands in for a time nobody recorded).
+ */
+export type HandoffSource = 'Field' | 'StatusHistory' | 'Conversion' | 'CurrentStatus';
+
+/** A zero count per handoff source, in the order of preference. */
+export function noHandoffSources(): Record<HandoffSource, number> {
+    return { Field: 0, StatusHistory: 0, Conversion: 0, CurrentStatus: 0 };
+}
+
+/**
+ * Where a handed-off lead's rejection came from: Rejection_Reason__c, its current status being a rejected one, or
+ * only its Status history (it entered a rejected status and has been recycled since).
+ */
+export type RejectionSource = 'Reason' | 'Status' | 'StatusHistory';
+
+/** A zero count per rejection source. */
+export function noRejectionSources(): Record<RejectionSource, number> {
+    return { Reason: 0, Status: 0, StatusHistory: 0 };
+}
+
+/** Where the row said the lead's rejection came from (null: not rejected by its row). */
+export function rejectionSourceOf(
+    lead: Pick<LeadRecord, 'rejected' | 'rejectionReason'>
+): RejectionSource | null {
+    return !lead.rejected ? null : lead.rejectionReason ? 'Reason' : 'Status';
+}
+
+/** The standard LeadHistory field name of the lead's status. */
+export const STATUS_HISTORY_FIELD = 'Status';
 
 function text(row: Row, field: string): string | null {
     const v = row[field];
@@ -214,6 +247,31 @@ export function rowToLead(row: Row, ctx: MappingContext): LeadRecord {
     };
 }
 
+/**
+ * Where rowToLead took the lead's handoff time from, or null when the row alone shows no handoff. Status history
+ * is not in the row: a source that reads it asks HandoffScores, which can only improve on this.
+ */
+export function handoffSourceOf(row: Row, ctx: MappingContext): HandoffSource | null {
+    if (text(row, 'Handoff_Date__c')) return 'Field';
+    if (bool(row, 'IsConverted')) return 'Conversion';
+    const status = text(row, 'Status');
+    return status !== null && derive(ctx).handedOff.has(status) ? 'CurrentStatus' : null;
+}
+
+/**
+ * True when Status history can say more about this lead than its row: statuses are configured (without them no
+ * status counts as a handoff) and either nobody stamped Handoff_Date__c (the lead may have been handed off,
+ * rejected and recycled since, whatever its status now) or the job stamped it from history (Handoff_Score_Source__c
+ * History or Current): such a lead's rejection and first touch may live only in its Status history, which must be
+ * read again every night, or the stamp would change what the next run finds.
+ */
+export function needsStatusHistory(row: Row, ctx: MappingContext): boolean {
+    if (!derive(ctx).configured) return false;
+    if (!text(row, 'Handoff_Date__c')) return true;
+    const source = text(row, 'Handoff_Score_Source__c');
+    return source === 'History' || source === 'Current';
+}
+
 /** Maps one Opportunity row. */
 export function rowToOpportunity(row: Row): OpportunityRecord {
     const id = text(row, 'Id');
@@ -257,6 +315,40 @@ export function leadToRow(l: LeadRecord, scoreField: string, overrideFields: str
     return row;
 }
 
+/**
+ * A generated lead as the Lead row of an org that has just installed the package: none of the package's funnel
+ * fields is filled (no handoff date, snapshot, rejection reason or first touch), and the funnel shows only in the
+ * lead's Status (SYNTHETIC_STATUSES) and its Status history (statusPathOf).
+ */
+export function newInstallLeadRow(
+    l: LeadRecord,
+    scoreField: string,
+    asOf: string,
+    overrideFields: string[] = []
+): Row {
+    return {
+        ...leadToRow(l, scoreField, overrideFields),
+        Status: statusPathOf(l, asOf).status,
+        Score_At_Handoff__c: '',
+        Handoff_Date__c: '',
+        Handoff_Score_Source__c: '',
+        Rejection_Reason__c: '',
+        First_Touch_Date__c: '',
+        MQL_Pilot_Group__c: ''
+    };
+}
+
+/** A generated status change as a LeadHistory row on Status. */
+export function statusHistoryToRow(h: StatusHistoryRow): Row {
+    return {
+        LeadId: h.leadId,
+        Field: STATUS_HISTORY_FIELD,
+        OldValue: h.oldValue,
+        NewValue: h.newValue,
+        CreatedDate: h.createdDate
+    };
+}
+
 /** A generated opportunity as an Opportunity row. */
 export function opportunityToRow(o: OpportunityRecord): Row {
     return {
@@ -288,34 +380,88 @@ export function ownString(s: string): string {
     return Buffer.from(s, 'utf16le').toString('utf16le');
 }
 
+/** Bits of HandoffScores' per-lead flags. */
+const FROM_FIELD = 1;
+const PASSED_REJECTED = 2;
+const PASSED_ACCEPTED = 4;
+const DEFAULT_SOURCE_SHIFT = 4;
+const SOURCE_CODES: (HandoffSource | null)[] = [
+    null,
+    'Field',
+    'StatusHistory',
+    'Conversion',
+    'CurrentStatus'
+];
+
 /**
- * The score-at-handoff rule for leads with no snapshot, kept compactly (an id, the handoff time and the best
- * history value so far): the last LeadHistory NewValue on the score field at or before the handoff; failing that,
- * the current score. A source that can read its leads twice holds only this, not the leads.
+ * The rules that rebuild what a lead's row does not say, kept compactly per waiting lead (an id, a few times and
+ * flags; no lead is held), for a source that reads LeadHistory after the leads:
+ * - handoff time: Handoff_Date__c when set (never replaced); else the first time Status entered a handoff,
+ *   accepted, rejected or qualified status; else the conversion; else the current status (creation date);
+ * - rejected: the row says so, or Status ever entered a rejected status (a recycled lead keeps its rejection);
+ *   accepted likewise from an accepted status, or from a first touch;
+ * - first touch: First_Touch_Date__c, else the first Status change away from a handoff status after the handoff
+ *   (a row whose OldValue is a handoff status), the rule of the first-touch flow;
+ * - score at handoff: the last LeadHistory NewValue on the score field at or before that handoff; else the current
+ *   score.
+ * Status rows must all be in (addStatusHistory) before the first score row (addHistory): the handoff time decides
+ * which score rows count.
  */
 export class HandoffScores {
     /** Lead id → slot, as two 32-bit hashes in a typed array (12 bytes a slot, no id string kept). */
     private index = new IdHashMap();
-    /** Per slot: handoff time, best history value so far (NaN = none) and its time. */
+    /** Per slot: handoff time from the row, first handoff status time, best history value so far and its time. */
     private handoffMs = new Float64Array(1024);
+    private statusMs = new Float64Array(1024);
     private best = new Float64Array(1024);
     private bestMs = new Float64Array(1024);
+    /** Per slot: FROM_FIELD / PASSED_* bits, and the row's handoff source code above DEFAULT_SOURCE_SHIFT. */
+    private flags = new Uint8Array(1024);
+    /** Per slot: the first Status change away from a handoff status (Infinity = none). */
+    private touchMs = new Float64Array(1024);
     private count = 0;
+    private readonly handoff: Set<string>;
+    private readonly handoffOnly: Set<string>;
+    private readonly rejected: Set<string>;
+    private readonly accepted: Set<string>;
 
-    constructor(private readonly scoreField: string) {}
+    constructor(
+        private readonly scoreField: string,
+        statuses?: MappingContext['statuses']
+    ) {
+        this.handoff = new Set(
+            statuses
+                ? [...statuses.handoff, ...statuses.accepted, ...statuses.rejected, ...statuses.qualified]
+                : []
+        );
+        this.handoffOnly = new Set(statuses?.handoff ?? []);
+        this.rejected = new Set(statuses?.rejected ?? []);
+        this.accepted = new Set(statuses?.accepted ?? []);
+    }
 
-    /** Starts collecting history for a handed-off lead with no snapshot (the first row of a duplicated id wins). */
-    expect(lead: Pick<LeadRecord, 'id' | 'handoffDate'>): void {
+    /**
+     * Starts collecting history for a lead (the first row of a duplicated id wins): a handed-off lead with no
+     * snapshot, or, with statuses configured, a lead without Handoff_Date__c. `source` is where the row's own
+     * handoff time came from (handoffSourceOf); without it the lead's handoff date is taken as final.
+     */
+    expect(lead: Pick<LeadRecord, 'id' | 'handoffDate'>, source: HandoffSource | null = 'Field'): void {
         const i = this.count;
         if (!this.index.setIfAbsent(lead.id, i)) return;
         if (i >= this.handoffMs.length) {
             this.handoffMs = grown(this.handoffMs, i * 2);
+            this.statusMs = grown(this.statusMs, i * 2);
             this.best = grown(this.best, i * 2);
             this.bestMs = grown(this.bestMs, i * 2);
+            this.flags = grown(this.flags, i * 2);
+            this.touchMs = grown(this.touchMs, i * 2);
         }
-        this.handoffMs[i] = Date.parse(normaliseDate(lead.handoffDate ?? ''));
+        this.handoffMs[i] = lead.handoffDate ? Date.parse(normaliseDate(lead.handoffDate)) : NaN;
+        this.statusMs[i] = Infinity;
+        this.touchMs[i] = Infinity;
         this.best[i] = NaN;
         this.bestMs[i] = -Infinity;
+        this.flags[i] =
+            (source === 'Field' ? FROM_FIELD : 0) | (SOURCE_CODES.indexOf(source) << DEFAULT_SOURCE_SHIFT);
         this.count++;
     }
 
@@ -328,7 +474,41 @@ export class HandoffScores {
         return this.count;
     }
 
-    /** Folds one LeadHistory row in; rows for other fields or other leads are ignored. */
+    /** True when a status row can change anything: statuses are configured. */
+    get readsStatus(): boolean {
+        return this.handoff.size > 0;
+    }
+
+    /**
+     * Folds one LeadHistory row on Status in (in any order); rows for other fields or other leads are ignored. A
+     * handoff time from Handoff_Date__c stays, but the rejection and first touch the history shows still count.
+     */
+    addStatusHistory(row: Row): void {
+        if (row.Field !== STATUS_HISTORY_FIELD) return;
+        const i = this.index.get(row.LeadId ?? '');
+        if (i < 0) return;
+        const value = row.NewValue ?? '';
+        const old = row.OldValue ?? '';
+        const entered = this.handoff.has(value);
+        const left = old !== value && this.handoffOnly.has(old);
+        if (!entered && !left) return;
+        const at = Date.parse(normaliseDate(row.CreatedDate ?? ''));
+        if (!Number.isFinite(at)) return;
+        if (left && at < this.touchMs[i]) this.touchMs[i] = at;
+        if (!entered) return;
+        if (at < this.statusMs[i]) this.statusMs[i] = at;
+        if (this.rejected.has(value)) this.flags[i] |= PASSED_REJECTED;
+        if (this.accepted.has(value)) this.flags[i] |= PASSED_ACCEPTED;
+    }
+
+    /** The handoff time of slot i: the row's when it came from the field, else status history's, else the row's. */
+    private handoffAt(i: number): number {
+        return (this.flags[i] & FROM_FIELD) === 0 && this.statusMs[i] !== Infinity
+            ? this.statusMs[i]
+            : this.handoffMs[i];
+    }
+
+    /** Folds one LeadHistory row on the score field in; rows for other fields or other leads are ignored. */
     addHistory(row: Row): void {
         if (row.Field !== this.scoreField) return;
         const i = this.index.get(row.LeadId ?? '');
@@ -336,7 +516,7 @@ export class HandoffScores {
         const at = Date.parse(normaliseDate(row.CreatedDate ?? ''));
         const value = row.NewValue === undefined || row.NewValue === '' ? NaN : Number(row.NewValue);
         if (!Number.isFinite(at) || !Number.isFinite(value)) return;
-        if (at <= this.handoffMs[i] && at >= this.bestMs[i]) {
+        if (at <= this.handoffAt(i) && at >= this.bestMs[i]) {
             this.best[i] = value;
             this.bestMs[i] = at;
         }
@@ -344,13 +524,68 @@ export class HandoffScores {
 
     /** The lead with its score at handoff and the score's source (null when there is no score at all). */
     resolve(lead: LeadRecord): LeadRecord {
-        const i = this.index.get(lead.id);
-        const best = i >= 0 && !Number.isNaN(this.best[i]) ? this.best[i] : null;
-        const current = lead.currentScore ?? null;
+        return this.resolveSourced(lead).lead;
+    }
+
+    /**
+     * The lead with its handoff, rejection, first touch and score at handoff rebuilt, and where its handoff and its
+     * rejection came from (null: not handed off, not rejected). A lead nobody waited for keeps its row's values and
+     * gets only the current-score fallback.
+     */
+    resolveSourced(lead: LeadRecord): {
+        lead: LeadRecord;
+        handoff: HandoffSource | null;
+        rejection: RejectionSource | null;
+    } {
+        const { lead: out, handoff } = this.rebuilt(lead);
         return {
-            ...lead,
-            scoreAtHandoff: best ?? current,
-            scoreSource: best !== null ? 'History' : current !== null ? 'Current' : null
+            lead: out,
+            handoff,
+            rejection: out.rejected && !lead.rejected ? 'StatusHistory' : rejectionSourceOf(out)
+        };
+    }
+
+    /** resolveSourced without the rejection's source. */
+    private rebuilt(lead: LeadRecord): { lead: LeadRecord; handoff: HandoffSource | null } {
+        const i = this.index.get(lead.id);
+        let out = lead;
+        // A lead nobody waited for (a source with no history file) keeps its row's handoff; its source is the row's.
+        let handoff = i >= 0 ? (SOURCE_CODES[this.flags[i] >> DEFAULT_SOURCE_SHIFT] ?? null) : null;
+        if (i >= 0) {
+            const flags = this.flags[i];
+            let handoffDate = lead.handoffDate;
+            if ((flags & FROM_FIELD) === 0 && this.statusMs[i] !== Infinity) {
+                handoffDate = new Date(this.statusMs[i]).toISOString();
+                handoff = 'StatusHistory';
+            }
+            if (handoffDate) {
+                const at = this.handoffAt(i);
+                const touched = this.touchMs[i] !== Infinity && this.touchMs[i] > at;
+                const firstTouchDate =
+                    lead.firstTouchDate ?? (touched ? new Date(this.touchMs[i]).toISOString() : null);
+                const rejected = lead.rejected || (flags & PASSED_REJECTED) !== 0;
+                // A lead whose row showed no handoff was not marked accepted however far it went: decide it again.
+                const worked = firstTouchDate !== null || lead.qualified || (flags & PASSED_ACCEPTED) !== 0;
+                out = {
+                    ...lead,
+                    handoffDate,
+                    firstTouchDate,
+                    rejected,
+                    accepted: !rejected && (lead.accepted || worked)
+                };
+            }
+        }
+        if (!out.handoffDate || out.scoreAtHandoff !== null)
+            return { lead: out, handoff: out.handoffDate ? handoff : null };
+        const best = i >= 0 && !Number.isNaN(this.best[i]) ? this.best[i] : null;
+        const current = out.currentScore ?? null;
+        return {
+            lead: {
+                ...out,
+                scoreAtHandoff: best ?? current,
+                scoreSource: best !== null ? 'History' : current !== null ? 'Current' : null
+            },
+            handoff
         };
     }
 
@@ -369,8 +604,8 @@ export class ScoreResolver {
     private readonly scores: HandoffScores;
     private readonly held = new Map<string, LeadRecord>();
 
-    constructor(scoreField: string) {
-        this.scores = new HandoffScores(scoreField);
+    constructor(scoreField: string, statuses?: MappingContext['statuses']) {
+        this.scores = new HandoffScores(scoreField, statuses);
     }
 
     /** True when the lead is complete as it is (not handed off, or a snapshot exists). */
@@ -378,8 +613,8 @@ export class ScoreResolver {
         return !lead.handoffDate || lead.scoreAtHandoff !== null;
     }
 
-    /** Keeps a lead until the history has been read. */
-    wait(lead: LeadRecord): void {
+    /** Keeps a lead until the history has been read; `source` as HandoffScores.expect takes it. */
+    wait(lead: LeadRecord, source: HandoffSource | null = 'Field'): void {
         // Held until the history is read, in strings of their own (attributes stay: the pilots read their field there):
         // a field cut from a results page would keep the whole page's text alive for as long as the lead waits.
         const own = (v: string | null | undefined) => (v ? ownString(v) : (v ?? null));
@@ -406,21 +641,35 @@ export class ScoreResolver {
             grade: own(lead.grade),
             attributes
         });
-        this.scores.expect(lead);
+        this.scores.expect(lead, source);
     }
 
     get pending(): number {
         return this.held.size;
     }
 
-    /** Folds one LeadHistory row in; rows for other fields or other leads are ignored. */
+    /** Folds one LeadHistory row on the score field in; rows for other fields or other leads are ignored. */
     addHistory(row: Row): void {
         this.scores.addHistory(row);
     }
 
+    /** Folds one LeadHistory row on Status in (all of them before the first score row). */
+    addStatusHistory(row: Row): void {
+        this.scores.addStatusHistory(row);
+    }
+
     /** Emits every waiting lead with its score at handoff and its source, then forgets them. */
     *drain(): Generator<LeadRecord> {
-        for (const lead of this.held.values()) yield this.scores.resolve(lead);
+        for (const { lead } of this.drainSourced()) yield lead;
+    }
+
+    /** As drain, with where each lead's handoff and rejection came from (null: not handed off, not rejected). */
+    *drainSourced(): Generator<{
+        lead: LeadRecord;
+        handoff: HandoffSource | null;
+        rejection: RejectionSource | null;
+    }> {
+        for (const lead of this.held.values()) yield this.scores.resolveSourced(lead);
         this.held.clear();
         this.scores.clear();
     }

@@ -9,6 +9,8 @@ import type {
     PilotConfig,
     RunSnapshot
 } from '../../force-app/main/default/lwc/calibrationGovernance/calibrationGovernance';
+import { rejectionSourceOf, type HandoffSource, type RejectionSource } from './salesforceRows';
+import { NoHandoffError } from '../errors';
 
 /**
  * Where leads come from: the org (jsforce), CSV exports, or the embedded demo org. Every source streams records
@@ -57,6 +59,42 @@ export interface StreamSummary {
     scoreSources: Record<ScoreSource, number>;
     /** Records the source left out before the engine saw them, by reason (the report counts them with the engine's). */
     excluded?: Record<string, number>;
+    /** Handed-off leads by where their handoff time came from (see HandoffSource). */
+    handoffSources: Record<HandoffSource, number>;
+    /** Rejected handed-off leads by where their rejection came from (see RejectionSource). */
+    rejectionSources: Record<RejectionSource, number>;
     /** Seconds per step (transfer, parse, ...), for the benchmark's "where the time goes". */
     timings: Record<string, number>;
+}
+
+/**
+ * Counts a lead the source hands to the engine: for a handed-off lead, where its score at handoff, its handoff and
+ * (when rejected) its rejection came from. `rejection` defaults to what the lead's row says.
+ */
+export function countLead(
+    summary: StreamSummary,
+    lead: LeadRecord,
+    handoff: HandoffSource | null,
+    rejection: RejectionSource | null = rejectionSourceOf(lead)
+): void {
+    if (!lead.handoffDate) return;
+    if (lead.scoreSource) summary.scoreSources[lead.scoreSource]++;
+    if (handoff) summary.handoffSources[handoff]++;
+    if (rejection) summary.rejectionSources[rejection]++;
+}
+
+/**
+ * Refuses to calibrate when no lead carries a recorded handoff. Conversions alone would make every converted lead a
+ * handoff and every other lead never handed off: no rejected lead, no lead sales sent back, a win rate near 100%
+ * at any score, and a threshold that means nothing. A current status alone gives no handoff time (the creation
+ * date stands in) and loses every lead recycled since. Throws NoHandoffError (exit 1, nothing written).
+ */
+export function assertHandoffEvidence(summary: StreamSummary): void {
+    const h = summary.handoffSources;
+    if (summary.leads === 0 || h.Field + h.StatusHistory > 0) return;
+    throw new NoHandoffError(
+        `no lead has a handoff: enable Lead field history on Status and the score field, or the handoff flow (docs/funnel-capture.md); ` +
+            `of ${summary.leads} leads ${h.Conversion} are converted and ${h.CurrentStatus} more are in a handoff status now, ` +
+            `and the job does not recommend from those alone`
+    );
 }

@@ -227,6 +227,55 @@ export function generateOrg(spec: OrgSpec): SyntheticOrg {
 }
 
 /**
+ * The Lead statuses synthetic orgs move leads through, as settings name them: a lead enters MQL when handed off,
+ * Working when sales accept it, Unqualified when they reject it, Qualified when it converts; Nurture is where some
+ * rejected leads are recycled to.
+ */
+export const SYNTHETIC_STATUSES = {
+    open: ['Open', 'Nurture'],
+    handoff: ['MQL'],
+    accepted: ['Working'],
+    rejected: ['Unqualified'],
+    qualified: ['Qualified']
+};
+
+/** One change of a lead's Status, as a LeadHistory row on Status records it. */
+export interface StatusHistoryRow {
+    leadId: string;
+    createdDate: string;
+    oldValue: string;
+    newValue: string;
+}
+
+/**
+ * A generated lead's path through SYNTHETIC_STATUSES: its status now and the Status history that led there. It is
+ * derived from the lead's outcome fields alone (no random draws, so the generated org is the same with or without
+ * it). One rejected lead in three is recycled to Nurture two weeks after its rejection (when that is before
+ * `asOf`): its row no longer shows the rejection, only its history does.
+ */
+export function statusPathOf(lead: LeadRecord, asOf: string): { status: string; history: StatusHistoryRow[] } {
+    const history: StatusHistoryRow[] = [];
+    if (!lead.handoffDate) return { status: 'Open', history };
+    let status = 'Open';
+    const move = (to: string, at: string) => {
+        history.push({ leadId: lead.id, createdDate: at, oldValue: status, newValue: to });
+        status = to;
+    };
+    move('MQL', lead.handoffDate);
+    if (lead.firstTouchDate && (lead.accepted || lead.rejected))
+        move(lead.rejected ? 'Unqualified' : 'Working', lead.firstTouchDate);
+    if (lead.qualified && lead.qualifiedDate) move('Qualified', `${lead.qualifiedDate.slice(0, 10)}T00:00:00.000+0000`);
+    const recycledMs = Date.parse(lead.firstTouchDate?.replace(/\+0000$/, 'Z') ?? '') + 14 * DAY;
+    if (
+        lead.rejected &&
+        parseInt(lead.id.slice(3, 15), 36) % 3 === 0 &&
+        recycledMs < Date.parse(`${asOf}T00:00:00Z`)
+    )
+        move('Nurture', iso(recycledMs));
+    return { status, history };
+}
+
+/**
  * The embedded demo org. Known answer (checked by test/engine/scenarios.test.ts and quoted in the README):
  * - SMB_Inbound (knee 65, active 50): recommends 65 (range about 63-66);
  * - Enterprise_Inbound (knee 48, active 60): recommends 48 (range about 46-50), a lower threshold;

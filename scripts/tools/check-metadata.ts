@@ -11,6 +11,7 @@ import { checkPermissionSets } from './checks/permissions';
 import { checkTabs } from './checks/tabs';
 import { checkJobAccess } from './checks/jobAccess';
 import { checkDataPlan } from './checks/dataPlan';
+import { checkFlows } from './checks/flows';
 import { formatProblem, type Problem } from './checks/common';
 
 async function main(): Promise<number> {
@@ -23,7 +24,8 @@ async function main(): Promise<number> {
         ['tabs use real tab styles', checkTabs(root)],
         ['permission sets carry what their permissions depend on', checkPermissionSets(root)],
         ['job, viewer and admin sets grant what their users do, the job set no more', checkJobAccess(root)],
-        ['the sample data plan loads as the scratch data set', checkDataPlan(root)]
+        ['the sample data plan loads as the scratch data set', checkDataPlan(root)],
+        ['flows and validation rules match the Metadata API and name existing fields', checkFlows(root)]
     ];
     let failed = 0;
     for (const [name, problems] of results) {

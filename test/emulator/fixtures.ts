@@ -2,11 +2,19 @@
  * Emulated orgs built from the synthetic-org generator through the same row mapping the job reads with, so an
  * org run and a --demo run can be compared record for record.
  */
-import { generateOrg, demoOrgSpec, type OrgSpec } from '../../scripts/synthetic/generator';
+import {
+    generateOrg,
+    demoOrgSpec,
+    statusPathOf,
+    SYNTHETIC_STATUSES,
+    type OrgSpec
+} from '../../scripts/synthetic/generator';
 import type { PilotConfig } from '../../force-app/main/default/lwc/calibrationGovernance/calibrationGovernance';
 import {
     historyToRow,
     leadToRow,
+    newInstallLeadRow,
+    statusHistoryToRow,
     opportunityToRow,
     LEAD_FIELDS,
     OPPORTUNITY_FIELDS,
@@ -115,8 +123,17 @@ function pilotValues(p: PilotConfig | undefined): Record<string, string | null> 
     };
 }
 
-export function emulatedOrgFrom(spec: OrgSpec = demoOrgSpec()): EmulatedOrg {
+/**
+ * `newInstall`: the org as it looks the day the package is installed: no lead has a funnel field filled, Status
+ * and its history carry the funnel (SYNTHETIC_STATUSES, named in the Default setting), so the job must rebuild
+ * every handoff from LeadHistory.
+ */
+export function emulatedOrgFrom(
+    spec: OrgSpec = demoOrgSpec(),
+    options: { newInstall?: boolean } = {}
+): EmulatedOrg {
     const org = generateOrg(spec);
+    const newInstall = options.newInstall === true;
     const overrideFields = [...new Set(org.policies.flatMap((p) => (p.overrides ?? []).map((o) => o.field)))];
     const lf = LEAD_FIELDS({ scoreField: SCORE_FIELD, gradeField: 'pi__grade__c', extra: overrideFields });
     const metadata = new Map<string, { label: string; values: Record<string, string | null> }>();
@@ -140,14 +157,34 @@ export function emulatedOrgFrom(spec: OrgSpec = demoOrgSpec()): EmulatedOrg {
             Score_Field__c: SCORE_FIELD,
             Lookback_Months__c: '18',
             Band_Width__c: '10',
-            Target_Rejection_Rate__c: '15'
+            Target_Rejection_Rate__c: '15',
+            ...(newInstall
+                ? {
+                      Handoff_Statuses__c: SYNTHETIC_STATUSES.handoff.join(', '),
+                      Accepted_Statuses__c: SYNTHETIC_STATUSES.accepted.join(', '),
+                      Rejected_Statuses__c: SYNTHETIC_STATUSES.rejected.join(', '),
+                      Qualified_Statuses__c: SYNTHETIC_STATUSES.qualified.join(', ')
+                  }
+                : {})
         }
     });
     return {
         sobjects: {
-            Lead: org.leads.map((l) => leadToRow(l, SCORE_FIELD, overrideFields) as Row),
+            Lead: org.leads.map(
+                (l) =>
+                    (newInstall
+                        ? newInstallLeadRow(l, SCORE_FIELD, org.asOf, overrideFields)
+                        : leadToRow(l, SCORE_FIELD, overrideFields)) as Row
+            ),
             Opportunity: org.opportunities.map((o) => opportunityToRow(o) as Row),
-            LeadHistory: org.scoreHistory.map((h) => historyToRow(h, SCORE_FIELD) as Row),
+            LeadHistory: [
+                ...org.scoreHistory.map((h) => historyToRow(h, SCORE_FIELD) as Row),
+                ...(newInstall
+                    ? org.leads.flatMap((l) =>
+                          statusPathOf(l, org.asOf).history.map((h) => statusHistoryToRow(h) as Row)
+                      )
+                    : [])
+            ],
             MQL_Calibration_Run__c: []
         },
         schema: {
