@@ -47,11 +47,44 @@ export function liveFiguresFixture(spec: OrgSpec = demoOrgSpec()): unknown {
     return {
         uiapi: {
             aggregate: {
+                handoffs90: total(recent.length),
                 thisMonth: total(org.leads.filter((l) => t(l.handoffDate) >= monthStart).length),
                 rejected90: total(recent.filter((l) => l.rejectionReason).length),
                 bySource: group((l) => l.leadSource ?? null, recent, 'LeadSource'),
                 sqlBySource: group((l) => l.leadSource ?? null, recent.filter((l) => l.qualified), 'LeadSource'),
                 reasons: group((l) => l.rejectionReason ?? null, recent, 'Rejection_Reason__c')
+            }
+        }
+    };
+}
+
+/**
+ * The liveThresholds answer: each segment's MQL_Threshold__mdt record as the job leaves it after the run (active
+ * threshold unchanged, the recommendation and status written), from the same run records.
+ */
+export function thresholdsFixture(latestRuns: unknown): unknown {
+    type Field = { value: unknown };
+    const edges = (latestRuns as { uiapi: { query: { MQL_Calibration_Run__c: { edges: { node: Record<string, Field> }[] } } } }).uiapi.query.MQL_Calibration_Run__c.edges;
+    return {
+        uiapi: {
+            query: {
+                MQL_Threshold__mdt: {
+                    edges: edges.map(({ node }, i) => ({
+                        node: {
+                            Id: `m0A${String(i + 1).padStart(15, '0')}`,
+                            DeveloperName: node.Segment__c,
+                            Active_Threshold__c: node.Active_Threshold__c,
+                            Recommended_Threshold__c: node.Recommended_Threshold__c,
+                            Recommended_Low__c: node.Recommended_Low__c,
+                            Recommended_High__c: node.Recommended_High__c,
+                            Recommendation_Status__c: node.Status__c,
+                            Recommendation_Reason__c: node.Recommendation_Reason__c,
+                            Rationale__c: { value: null },
+                            Recommended_On__c: node.Run_At__c,
+                            Frozen_Until__c: node.Frozen_Until__c
+                        }
+                    }))
+                }
             }
         }
     };

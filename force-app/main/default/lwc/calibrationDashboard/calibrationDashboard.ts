@@ -1,8 +1,8 @@
 import { LightningElement, wire } from 'lwc';
 import { graphql } from 'lightning/graphql';
 import isAdmin from '@salesforce/customPermission/MQL_Calibration_Admin';
-import { LATEST_RUNS_QUERY, LIVE_FIGURES_QUERY, RUN_HISTORY_QUERY, liveVariables, toHistory, toLiveFigures, toRuns } from 'c/calibrationQueries';
-import type { HistoryPoint, LiveFigures, SegmentRun } from 'c/calibrationQueries';
+import { LATEST_RUNS_QUERY, LIVE_FIGURES_QUERY, RUN_HISTORY_QUERY, THRESHOLDS_QUERY, liveVariables, toHistory, toLiveFigures, toRuns, toThresholds } from 'c/calibrationQueries';
+import type { HistoryPoint, LiveFigures, LiveThreshold, SegmentRun } from 'c/calibrationQueries';
 import { governanceLines, pct } from 'c/calibrationFormat';
 import type { PilotReport } from 'c/calibrationGovernance';
 
@@ -25,7 +25,9 @@ export default class CalibrationDashboard extends LightningElement {
     liveError: string | null = null;
     selected: string | null = null;
     history: HistoryPoint[] = [];
-    historyVars = { limit: 2000 };
+    /** The segments' custom metadata records, read live; empty until read (or when the user cannot read them). */
+    thresholds = new Map<string, LiveThreshold>();
+    thresholdsError: string | null = null;
     /** Rolling windows for the live aggregates, fixed when the page opens. */
     liveVars = liveVariables(new Date());
     readonly isAdmin = !!isAdmin;
@@ -53,9 +55,33 @@ export default class CalibrationDashboard extends LightningElement {
         }
     }
 
-    @wire(graphql, { query: RUN_HISTORY_QUERY, variables: '$historyVars' })
+    @wire(graphql, { query: RUN_HISTORY_QUERY })
     wiredHistory({ data }: GraphQLResult): void {
         if (data) this.history = toHistory(data);
+    }
+
+    @wire(graphql, { query: THRESHOLDS_QUERY })
+    wiredThresholds({ data, errors }: GraphQLResult): void {
+        if (errors) {
+            // The run records still carry the threshold read at run time: show those, and say they may be stale.
+            this.thresholdsError = reduceErrors(errors);
+            this.thresholds = new Map();
+        } else if (data) {
+            this.thresholds = toThresholds(data);
+            this.thresholdsError = null;
+        }
+    }
+
+    /**
+     * The runs with the governed fields replaced by the live custom metadata where a record was read: the active
+     * threshold, review status and freeze are what the admin last saved, not what the job saw at night.
+     */
+    get governedRuns(): SegmentRun[] {
+        return (this.runs ?? []).map((r) => {
+            const live = this.thresholds.get(r.segment);
+            if (!live) return r;
+            return { ...r, activeThreshold: live.activeThreshold, status: live.status, frozenUntil: live.frozenUntil };
+        });
     }
 
     /** The selected segment's threshold over time, with the acceptance and rejection rates beside it. */
@@ -95,19 +121,35 @@ export default class CalibrationDashboard extends LightningElement {
     }
 
     get current(): SegmentRun | null {
-        return (this.runs ?? []).find((r) => r.segment === this.selected) ?? null;
+        return this.governedRuns.find((r) => r.segment === this.selected) ?? null;
     }
 
+    /** The selected segment's live custom metadata record, when read. */
+    get currentLive(): LiveThreshold | null {
+        return (this.selected && this.thresholds.get(this.selected)) || null;
+    }
+
+    /** Id of the selected segment's custom metadata record, for the Setup link. */
+    get currentRecordId(): string | null {
+        return this.currentLive?.id ?? null;
+    }
+
+    /** The recommendation the admin is looking at in Setup when it is set, else the run's. */
     get recommendedMarker(): number | null {
+        const live = this.currentLive;
+        if (live && live.recommendedThreshold !== null) return live.recommendedThreshold;
         const r = this.current?.recommendation;
         return r ? (r.threshold ?? r.computed) : null;
     }
 
     get overview(): Record<string, string | number>[] {
-        return (this.runs ?? []).map((r) => {
+        return this.governedRuns.map((r) => {
             const rec = r.recommendation;
+            const live = this.thresholds.get(r.segment);
             let recommendation = 'No recommendation';
-            if (rec?.threshold !== null && rec?.threshold !== undefined) recommendation = `${rec.threshold} (${rec.range ? `${rec.range[0]}–${rec.range[1]}` : 'n/a'})`;
+            const range = live?.range ?? rec?.range ?? null;
+            if (live && live.recommendedThreshold !== null) recommendation = `${live.recommendedThreshold} (${range ? `${range[0]}–${range[1]}` : 'n/a'})`;
+            else if (rec?.threshold !== null && rec?.threshold !== undefined) recommendation = `${rec.threshold} (${range ? `${range[0]}–${range[1]}` : 'n/a'})`;
             else if (rec?.reason === 'no-change') recommendation = `Keep ${r.activeThreshold}`;
             else if (rec?.reason === 'insufficient-sample') recommendation = 'Too little data';
             else if (rec?.reason === 'frozen') recommendation = 'Frozen';

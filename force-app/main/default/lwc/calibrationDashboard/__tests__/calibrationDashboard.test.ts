@@ -8,11 +8,18 @@ const latestRunsEmpty = require('./data/latestRunsEmpty.json');
 const liveFigures = require('./data/liveFigures.json');
 const graphqlErrors = require('./data/graphqlErrors.json');
 
+// The stub's gql is a no-op; keeping the document text lets each wire be told apart by its operation name.
+jest.mock('lightning/graphql', () => ({ ...jest.requireActual('lightning/graphql'), gql: (s: TemplateStringsArray) => s.join('') }));
+
 const adapter = graphql as any;
-// gql is a no-op in Jest, so the two wires are told apart by their config: only the live query has variables.
-const toRuns = (config: any) => !config.variables;
-const toLive = (config: any) => !!config.variables?.since;
-const toHistory = (config: any) => !!config.variables?.limit;
+const named = (name: string) => (config: any) => typeof config.query === 'string' && config.query.includes(`query ${name}`);
+const toRuns = named('latestRuns');
+const toLive = named('liveFigures');
+const toHistory = named('runHistory');
+const toThresholds = named('liveThresholds');
+const liveThreshold = (segment: string, id: string, fields: Record<string, unknown>) => ({
+    node: { Id: id, DeveloperName: { value: segment }, ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, { value: v }])) }
+});
 const runHistory = {
     uiapi: {
         query: {
@@ -165,6 +172,43 @@ describe('c-calibration-dashboard', () => {
         expect(pilots[0].config).toMatchObject({ segment: 'SMB_Inbound', field: 'LeadSource', testThreshold: 60 });
         expect(pilots[0].comparison.verdict).toMatch(/^Not yet conclusive: 5 of 6 weeks run/);
         await expect(el).toBeAccessible();
+    });
+
+    describe('the governed truth, read live from MQL_Threshold__mdt', () => {
+        it('shows an approval at once: the live active threshold, status and freeze replace the run record\'s', async () => {
+            const el = mount();
+            await flush();
+            adapter.emit(latestRuns, toRuns);
+            // The admin approved 65 in Setup after the night's run, which still says 50 and Pending review.
+            adapter.emit(
+                { uiapi: { query: { MQL_Threshold__mdt: { edges: [liveThreshold('SMB_Inbound', 'm0A000000000004AAA', { Active_Threshold__c: 65, Recommended_Threshold__c: 65, Recommendation_Status__c: 'Approved', Frozen_Until__c: '2027-01-29' })] } } } },
+                toThresholds
+            );
+            await flush();
+            const picker = $(el, 'select.segment-picker');
+            picker.value = 'SMB_Inbound';
+            picker.dispatchEvent(new CustomEvent('change'));
+            await flush();
+            expect($(el, 'c-score-distribution-chart').activeThreshold).toBe(65);
+            const panel = $(el, 'c-recommendation-panel');
+            expect(panel.activeThreshold).toBe(65);
+            expect(panel.status).toBe('Approved');
+            expect(panel.frozenUntil).toBe('2027-01-29');
+            expect(panel.recordId).toBe('m0A000000000004AAA');
+            const row = $$(el, 'table.overview tbody tr').find((r: any) => r.querySelector('th').textContent === 'SMB Inbound');
+            expect([...row.children].map((c: any) => c.textContent).slice(1, 4)).toEqual(['65', '65 (64–65)', 'Frozen until 2027-01-29']);
+        });
+
+        it('asks for the newest 2,000 runs, not the oldest', async () => {
+            mount();
+            await flush();
+            let history: any = null;
+            adapter.emit(undefined, (config: any) => {
+                if (toHistory(config)) history = config;
+                return false;
+            });
+            expect(history.query.replace(/\s+/g, ' ')).toContain('orderBy: { Run_At__c: { order: DESC } }, first: 2000');
+        });
     });
 
     describe('empty and error states', () => {
