@@ -288,7 +288,7 @@ export function toRuns(data: unknown): SegmentRun[] {
     });
 }
 
-type AggEdge = { node: { aggregate: Record<string, { value?: unknown; count?: { value: number } }> } };
+type AggEdge = { node: { aggregate: Record<string, { value?: unknown; count?: { value: number }; sum?: { value?: number | null } }> } };
 
 function edgesOf(data: unknown, alias: string): AggEdge[] {
     return ((data as { uiapi?: { aggregate?: Record<string, { edges?: AggEdge[] }> } })?.uiapi?.aggregate?.[alias]?.edges ?? []) as AggEdge[];
@@ -332,4 +332,91 @@ export function liveVariables(now: Date): { monthStart: string; since: string } 
     const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
     const since = new Date(now.getTime() - 90 * 86_400_000).toISOString();
     return { monthStart, since };
+}
+
+/** How many segments one pipeline request covers: two subqueries each, and a request holds at most ten. */
+export const PIPELINE_SEGMENTS = 5;
+
+/**
+ * Live pipeline by segment for the MQLs of the last 90 days, from Opportunity, no Apex and no record paging: per
+ * segment slot an ungrouped count of its MQLs, and its converted opportunities (a semi-join on the leads'
+ * ConvertedOpportunityId) grouped by IsWon, asking for every group, with count and summed Amount. MQL_Segment__c
+ * is a formula, so it can filter but not group: each segment gets its own slot, filled by `pipelineVariables`.
+ */
+export const PIPELINE_QUERY = gql`
+    query pipeline($since: DateTime, $s1: String, $s2: String, $s3: String, $s4: String, $s5: String) {
+        uiapi {
+            aggregate {
+                mqls1: Lead(where: { and: [{ MQL_Segment__c: { eq: $s1 } }, { Handoff_Date__c: { gte: { value: $since } } }] }) {
+                    edges { node { aggregate { Id { count { value } } } } }
+                }
+                opps1: Opportunity(where: { Id: { inq: { Lead: { and: [{ MQL_Segment__c: { eq: $s1 } }, { Handoff_Date__c: { gte: { value: $since } } }] }, ApiName: "ConvertedOpportunityId" } } }, groupBy: { IsWon: { group: true } }, first: 2000) {
+                    edges { node { aggregate { IsWon { value } Id { count { value } } Amount { sum { value } } } } }
+                }
+                mqls2: Lead(where: { and: [{ MQL_Segment__c: { eq: $s2 } }, { Handoff_Date__c: { gte: { value: $since } } }] }) {
+                    edges { node { aggregate { Id { count { value } } } } }
+                }
+                opps2: Opportunity(where: { Id: { inq: { Lead: { and: [{ MQL_Segment__c: { eq: $s2 } }, { Handoff_Date__c: { gte: { value: $since } } }] }, ApiName: "ConvertedOpportunityId" } } }, groupBy: { IsWon: { group: true } }, first: 2000) {
+                    edges { node { aggregate { IsWon { value } Id { count { value } } Amount { sum { value } } } } }
+                }
+                mqls3: Lead(where: { and: [{ MQL_Segment__c: { eq: $s3 } }, { Handoff_Date__c: { gte: { value: $since } } }] }) {
+                    edges { node { aggregate { Id { count { value } } } } }
+                }
+                opps3: Opportunity(where: { Id: { inq: { Lead: { and: [{ MQL_Segment__c: { eq: $s3 } }, { Handoff_Date__c: { gte: { value: $since } } }] }, ApiName: "ConvertedOpportunityId" } } }, groupBy: { IsWon: { group: true } }, first: 2000) {
+                    edges { node { aggregate { IsWon { value } Id { count { value } } Amount { sum { value } } } } }
+                }
+                mqls4: Lead(where: { and: [{ MQL_Segment__c: { eq: $s4 } }, { Handoff_Date__c: { gte: { value: $since } } }] }) {
+                    edges { node { aggregate { Id { count { value } } } } }
+                }
+                opps4: Opportunity(where: { Id: { inq: { Lead: { and: [{ MQL_Segment__c: { eq: $s4 } }, { Handoff_Date__c: { gte: { value: $since } } }] }, ApiName: "ConvertedOpportunityId" } } }, groupBy: { IsWon: { group: true } }, first: 2000) {
+                    edges { node { aggregate { IsWon { value } Id { count { value } } Amount { sum { value } } } } }
+                }
+                mqls5: Lead(where: { and: [{ MQL_Segment__c: { eq: $s5 } }, { Handoff_Date__c: { gte: { value: $since } } }] }) {
+                    edges { node { aggregate { Id { count { value } } } } }
+                }
+                opps5: Opportunity(where: { Id: { inq: { Lead: { and: [{ MQL_Segment__c: { eq: $s5 } }, { Handoff_Date__c: { gte: { value: $since } } }] }, ApiName: "ConvertedOpportunityId" } } }, groupBy: { IsWon: { group: true } }, first: 2000) {
+                    edges { node { aggregate { IsWon { value } Id { count { value } } Amount { sum { value } } } } }
+                }
+            }
+        }
+    }
+`;
+
+/** A slot no segment can fill: DeveloperNames are letters, digits and single underscores. */
+const NO_SEGMENT = '(none)';
+
+/** Variables for PIPELINE_QUERY: the 90-day window and the first five segments in slot order (the rest unread). */
+export function pipelineVariables(segments: string[], since: string): Record<string, string> {
+    const vars: Record<string, string> = { since };
+    for (let i = 0; i < PIPELINE_SEGMENTS; i++) vars[`s${i + 1}`] = segments[i] ?? NO_SEGMENT;
+    return vars;
+}
+
+/** One segment's live pipeline over the window. Amounts are in the org's currency (aggregates return it). */
+export interface LivePipeline {
+    segment: string;
+    mqls: number;
+    opportunities: number;
+    pipelineAmount: number;
+    won: number;
+    wonAmount: number;
+}
+
+/** Maps the pipeline aggregates back to the segments that filled the slots, in the order given. */
+export function toPipeline(data: unknown, segments: string[]): LivePipeline[] {
+    return segments.slice(0, PIPELINE_SEGMENTS).map((segment, i) => {
+        const out: LivePipeline = { segment, mqls: 0, opportunities: 0, pipelineAmount: 0, won: 0, wonAmount: 0 };
+        for (const e of edgesOf(data, `mqls${i + 1}`)) out.mqls += count(e);
+        for (const e of edgesOf(data, `opps${i + 1}`)) {
+            const n = count(e);
+            const amount = Number((e.node.aggregate.Amount as { sum?: { value?: number | null } } | undefined)?.sum?.value ?? 0);
+            out.opportunities += n;
+            out.pipelineAmount += amount;
+            if (e.node.aggregate.IsWon?.value === true) {
+                out.won += n;
+                out.wonAmount += amount;
+            }
+        }
+        return out;
+    });
 }

@@ -1,4 +1,4 @@
-import { toHistory, toLiveFigures, toThresholds } from 'c/calibrationQueries';
+import { pipelineVariables, toHistory, toLiveFigures, toPipeline, toThresholds } from 'c/calibrationQueries';
 
 // Shapes follow the UI API GraphQL answers (uiapi.aggregate.<alias>.edges[].node.aggregate, uiapi.query.<Object>.edges[].node).
 const count = (n: number) => ({ edges: [{ node: { aggregate: { Id: { count: { value: n } } } } }] });
@@ -59,5 +59,20 @@ describe('calibrationQueries mappers', () => {
             recommendedOn: '2026-10-31T02:00:00.000Z',
             frozenUntil: '2027-01-29'
         });
+    });
+
+    it('fills five segment slots for the pipeline and leaves the rest unread, never matching a real segment', () => {
+        const vars = pipelineVariables(['A', 'B', 'C', 'D', 'E', 'F'], '2026-08-02T00:00:00.000Z');
+        expect(vars).toEqual({ since: '2026-08-02T00:00:00.000Z', s1: 'A', s2: 'B', s3: 'C', s4: 'D', s5: 'E' });
+        expect(pipelineVariables(['A'], 'x').s2).toBe('(none)');
+    });
+
+    it('adds the won and open groups of each slot into opportunities, pipeline and won revenue', () => {
+        const group = (won: boolean, n: number, amount: number | null) => ({ node: { aggregate: { IsWon: { value: won }, Id: { count: { value: n } }, Amount: { sum: { value: amount } } } } });
+        const rows = toPipeline({ uiapi: { aggregate: { mqls1: count(120), opps1: { edges: [group(false, 30, 90000), group(true, 6, 42000)] }, mqls2: count(0), opps2: { edges: [group(false, 2, null)] } } } }, ['SMB_Inbound', 'Expansion']);
+        expect(rows).toEqual([
+            { segment: 'SMB_Inbound', mqls: 120, opportunities: 36, pipelineAmount: 132000, won: 6, wonAmount: 42000 },
+            { segment: 'Expansion', mqls: 0, opportunities: 2, pipelineAmount: 0, won: 0, wonAmount: 0 }
+        ]);
     });
 });
