@@ -29,6 +29,14 @@ export function latestRunsFixture(spec: OrgSpec = demoOrgSpec()): { data: unknow
 
 /** The liveFigures aggregate answer, counted from the demo org's leads as of its date. */
 export function liveFiguresFixture(spec: OrgSpec = demoOrgSpec()): unknown {
+    return liveFixtures(spec).liveFigures;
+}
+
+/**
+ * The live aggregates of one generated org: the liveFigures answer and the pipeline answer (segments in the order
+ * the dashboard fills the slots: the latest runs' order, by segment name), counted from its leads and opportunities.
+ */
+export function liveFixtures(spec: OrgSpec = demoOrgSpec()): { liveFigures: unknown; pipeline: unknown } {
     const org = generateOrg(spec);
     const asOf = Date.parse(`${org.asOf}T23:59:59Z`);
     const monthStart = Date.parse(`${org.asOf.slice(0, 7)}-01T00:00:00Z`);
@@ -44,7 +52,23 @@ export function liveFiguresFixture(spec: OrgSpec = demoOrgSpec()): unknown {
         return { edges: [...m.entries()].sort().map(([k, n]) => ({ node: { aggregate: { [field]: { value: k }, Id: { count: { value: n } } } } })) };
     };
     const total = (n: number) => ({ edges: [{ node: { aggregate: { Id: { count: { value: n } } } } }] });
-    return {
+    const opportunities = new Map(org.opportunities.map((o) => [o.id, o]));
+    const pipeline: Record<string, unknown> = {};
+    [...new Set(org.leads.map((l) => l.segment ?? ''))].sort().forEach((segment, i) => {
+        const mqls = recent.filter((l) => l.segment === segment);
+        const groups = new Map<boolean, { n: number; amount: number }>();
+        for (const l of mqls) {
+            const o = l.opportunityId ? opportunities.get(l.opportunityId) : undefined;
+            if (!o) continue;
+            const g = groups.get(o.isWon) ?? { n: 0, amount: 0 };
+            g.n++;
+            g.amount += o.amount ?? 0;
+            groups.set(o.isWon, g);
+        }
+        pipeline[`mqls${i + 1}`] = total(mqls.length);
+        pipeline[`opps${i + 1}`] = { edges: [...groups.entries()].map(([won, g]) => ({ node: { aggregate: { IsWon: { value: won }, Id: { count: { value: g.n } }, Amount: { sum: { value: g.amount } } } } })) };
+    });
+    const liveFigures = {
         uiapi: {
             aggregate: {
                 handoffs90: total(recent.length),
@@ -56,6 +80,7 @@ export function liveFiguresFixture(spec: OrgSpec = demoOrgSpec()): unknown {
             }
         }
     };
+    return { liveFigures, pipeline: { uiapi: { aggregate: pipeline } } };
 }
 
 /**

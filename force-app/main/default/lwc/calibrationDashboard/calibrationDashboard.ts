@@ -175,8 +175,26 @@ export default class CalibrationDashboard extends LightningElement {
             }));
     }
 
+    /**
+     * The page-wide views (overview, pipeline, changes) depend on the data, not on the selected segment: each is
+     * kept until one of its inputs is replaced, so switching segments re-renders only the detail.
+     */
+    private memo = new Map<string, { inputs: unknown[]; value: unknown }>();
+
+    private kept<T>(name: string, inputs: unknown[], compute: () => T): T {
+        const hit = this.memo.get(name);
+        if (hit && hit.inputs.length === inputs.length && hit.inputs.every((x, i) => x === inputs[i])) return hit.value as T;
+        const value = compute();
+        this.memo.set(name, { inputs, value });
+        return value;
+    }
+
     /** Every segment for the small multiples: bands from the run, thresholds and status from the governed values. */
     get overviewSegments(): OverviewSegment[] {
+        return this.kept('overview', [this.runs, this.thresholds], () => this.computeOverview());
+    }
+
+    private computeOverview(): OverviewSegment[] {
         return this.governedRuns.map((r) => {
             const live = this.thresholds.get(r.segment);
             const liveRecommended = live ? live.recommendedThreshold : null;
@@ -192,6 +210,10 @@ export default class CalibrationDashboard extends LightningElement {
 
     /** Live pipeline beside the run's scenario at the (live) active threshold, computed by the shared engine. */
     get pipelineRows(): PipelineRow[] | null {
+        return this.kept('pipeline', [this.runs, this.thresholds, this.pipeline], () => this.computePipelineRows());
+    }
+
+    private computePipelineRows(): PipelineRow[] | null {
         if (this.pipeline === null) return null;
         const live = new Map(this.pipeline.map((p) => [p.segment, p]));
         return this.governedRuns.map((r) => {
@@ -205,14 +227,18 @@ export default class CalibrationDashboard extends LightningElement {
     }
 
     get changes(): Change[] | null {
-        return this.runs === null ? null : changesSinceLastRun(this.runs, this.history, this.thresholds);
+        return this.kept('changes', [this.runs, this.history, this.thresholds], () => (this.runs === null ? null : changesSinceLastRun(this.runs, this.history, this.thresholds)));
     }
 
     handleOverviewSelect(event: CustomEvent<{ segment: string }>): void {
         this.selected = event.detail.segment;
-        // The detail sits below the overview: bring it into view so the click visibly did something on a phone.
-        const detail = this.template?.querySelector('.detail') as HTMLElement | null | undefined;
-        if (detail && typeof detail.scrollIntoView === 'function') detail.scrollIntoView({ block: 'start' });
+        // The detail sits below the overview: bring it into view so the click visibly did something on a phone. After
+        // the next frame, so the detail has re-rendered before the page scrolls to it.
+        // eslint-disable-next-line @lwc/lwc/no-async-operation
+        requestAnimationFrame(() => {
+            const detail = this.template?.querySelector('.detail') as HTMLElement | null | undefined;
+            if (detail && typeof detail.scrollIntoView === 'function') detail.scrollIntoView({ block: 'start' });
+        });
     }
 
     get hasHistory(): boolean {

@@ -12,9 +12,25 @@ export function ci(r: Rate): string {
     return r.rate === null ? '–' : `${pct(r.rate)} (${pct(r.low)}–${pct(r.high)})`;
 }
 
+/**
+ * Building an Intl.NumberFormat costs far more than formatting with one (tens of microseconds against one): the
+ * page formats thousands of numbers a render, so each formatter is built once per locale and options.
+ */
+const formatters = new Map<string, Intl.NumberFormat>();
+
+function formatter(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+    const key = `${locale}|${JSON.stringify(options)}`;
+    let f = formatters.get(key);
+    if (!f) {
+        f = new Intl.NumberFormat(locale, options);
+        formatters.set(key, f);
+    }
+    return f;
+}
+
 /** Whole dollars with thousands separators. */
 export function money(n: number): string {
-    return `$${Math.round(n).toLocaleString('en-US')}`;
+    return `$${formatter('en-US', { maximumFractionDigits: 0 }).format(Math.round(n))}`;
 }
 
 /** A scenario's figures as the scenario table and the what-if show them. */
@@ -98,7 +114,7 @@ export function governanceLines(g: SegmentGovernance): string[] {
 
 /** A count with the locale's thousands separators: 200000 → "200,000" in en-US, "200.000" in de-DE. */
 export function formatCount(n: number | null | undefined, locale: string): string {
-    return n === null || n === undefined ? '–' : new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(Math.round(n));
+    return n === null || n === undefined ? '–' : formatter(locale, { maximumFractionDigits: 0 }).format(Math.round(n));
 }
 
 /**
@@ -108,7 +124,7 @@ export function formatCount(n: number | null | undefined, locale: string): strin
 export function formatMoney(n: number | null | undefined, locale: string, currency: string): string {
     if (n === null || n === undefined) return '–';
     try {
-        return new Intl.NumberFormat(locale, { style: 'currency', currency, maximumFractionDigits: 0, minimumFractionDigits: 0 }).format(Math.round(n));
+        return formatter(locale, { style: 'currency', currency, maximumFractionDigits: 0, minimumFractionDigits: 0 }).format(Math.round(n));
     } catch {
         // An unknown currency code must not blank the page: show the code beside the number instead.
         return `${formatCount(n, locale)} ${currency}`;

@@ -58,7 +58,15 @@ export default class SegmentOverview extends LightningElement {
         return { lo: String(lo), hi: String(hi) };
     }
 
+    /** The drawn cards without the selection, kept while the same segments are shown (a click only moves the highlight). */
+    private drawn: { from: OverviewSegment[]; cards: Record<string, unknown>[] } | null = null;
+
     get cards(): Record<string, unknown>[] {
+        if (!this.drawn || this.drawn.from !== this.segments) this.drawn = { from: this.segments, cards: this.draw() };
+        return this.drawn.cards.map((c) => ({ ...c, cls: `card${c.segment === this.selected ? ' card_selected' : ''}`, pressed: c.segment === this.selected ? 'true' : 'false' }));
+    }
+
+    private draw(): Record<string, unknown>[] {
         const { lo, hi } = this.axis;
         const x = (score: number) => PAD.left + ((Math.min(Math.max(score, lo), hi) - lo) / (hi - lo)) * (W - PAD.left - PAD.right);
         const half = MID - PAD.top;
@@ -91,8 +99,6 @@ export default class SegmentOverview extends LightningElement {
                 markers: markers.map((m) => ({ ...m, y1: PAD.top - 4, y2: H - PAD.bottom + 4, labelY: m.key === 'a' ? H - 3 : 11 })),
                 hasBands: bands.length > 0,
                 summary: `${name}: won deals above the line and rejected leads below, by score at handoff${marks ? `; ${marks}` : ''}. ${s.status}.`,
-                cls: `card${s.segment === this.selected ? ' card_selected' : ''}`,
-                pressed: s.segment === this.selected ? 'true' : 'false',
                 rows: bands.map((b) => ({ key: b.from, range: `${b.from}–${b.to - 1}`, won: formatCount(b.won, LOCALE), winRate: ci(b.winRate), rejected: formatCount(b.rejected, LOCALE), rejectionRate: ci(b.rejectionRate) }))
             };
         });
