@@ -12,18 +12,35 @@ import { runRecordsFor } from '../scripts/salesforce/writes';
 export function latestRunsFixture(spec: OrgSpec = demoOrgSpec()): { data: unknown; leads: number } {
     const org = generateOrg({ ...spec, snapshotShare: 1 });
     // The job's own analysis (engine, pilots, governance) and run-record mapping, fed the generated records.
-    const analysis = startAnalysis({ policies: org.policies, pilots: org.pilots, settings: defaultSettings(), asOf: org.asOf, history: null });
+    const analysis = startAnalysis({
+        policies: org.policies,
+        pilots: org.pilots,
+        settings: defaultSettings(),
+        asOf: org.asOf,
+        history: null
+    });
     for (const o of org.opportunities) analysis.sink.addOpportunity(o);
     for (const l of org.leads) analysis.sink.addLead(l);
     const { calibration, governance, pilots } = analysis.finish();
-    const records = runRecordsFor({ asOf: org.asOf, source: { kind: 'demo', label: 'demo' }, generatedAt: `${org.asOf}T02:00:00.000Z`, segments: calibration.segments, governance, pilots });
+    const records = runRecordsFor({
+        asOf: org.asOf,
+        source: { kind: 'demo', label: 'demo' },
+        generatedAt: `${org.asOf}T02:00:00.000Z`,
+        segments: calibration.segments,
+        governance,
+        pilots
+    });
     const edges = records.map((rec, i) => {
         const node: Record<string, unknown> = { Id: `a01${String(i + 1).padStart(15, '0')}` };
         for (const [k, v] of Object.entries(rec)) if (k !== 'attributes') node[k] = { value: v };
         return { node };
     });
     // The query orders by Segment__c, as the org would.
-    edges.sort((a, b) => String((a.node.Segment__c as { value: string }).value).localeCompare(String((b.node.Segment__c as { value: string }).value)));
+    edges.sort((a, b) =>
+        String((a.node.Segment__c as { value: string }).value).localeCompare(
+            String((b.node.Segment__c as { value: string }).value)
+        )
+    );
     return { data: { uiapi: { query: { MQL_Calibration_Run__c: { edges } } } }, leads: org.leads.length };
 }
 
@@ -49,7 +66,13 @@ export function liveFixtures(spec: OrgSpec = demoOrgSpec()): { liveFigures: unkn
             const k = key(l);
             if (k !== null) m.set(k, (m.get(k) ?? 0) + 1);
         }
-        return { edges: [...m.entries()].sort().map(([k, n]) => ({ node: { aggregate: { [field]: { value: k }, Id: { count: { value: n } } } } })) };
+        return {
+            edges: [...m.entries()]
+                .sort()
+                .map(([k, n]) => ({
+                    node: { aggregate: { [field]: { value: k }, Id: { count: { value: n } } } }
+                }))
+        };
     };
     const total = (n: number) => ({ edges: [{ node: { aggregate: { Id: { count: { value: n } } } } }] });
     const opportunities = new Map(org.opportunities.map((o) => [o.id, o]));
@@ -66,7 +89,17 @@ export function liveFixtures(spec: OrgSpec = demoOrgSpec()): { liveFigures: unkn
             groups.set(o.isWon, g);
         }
         pipeline[`mqls${i + 1}`] = total(mqls.length);
-        pipeline[`opps${i + 1}`] = { edges: [...groups.entries()].map(([won, g]) => ({ node: { aggregate: { IsWon: { value: won }, Id: { count: { value: g.n } }, Amount: { sum: { value: g.amount } } } } })) };
+        pipeline[`opps${i + 1}`] = {
+            edges: [...groups.entries()].map(([won, g]) => ({
+                node: {
+                    aggregate: {
+                        IsWon: { value: won },
+                        Id: { count: { value: g.n } },
+                        Amount: { sum: { value: g.amount } }
+                    }
+                }
+            }))
+        };
     });
     const liveFigures = {
         uiapi: {
@@ -75,7 +108,11 @@ export function liveFixtures(spec: OrgSpec = demoOrgSpec()): { liveFigures: unkn
                 thisMonth: total(org.leads.filter((l) => t(l.handoffDate) >= monthStart).length),
                 rejected90: total(recent.filter((l) => l.rejectionReason).length),
                 bySource: group((l) => l.leadSource ?? null, recent, 'LeadSource'),
-                sqlBySource: group((l) => l.leadSource ?? null, recent.filter((l) => l.qualified), 'LeadSource'),
+                sqlBySource: group(
+                    (l) => l.leadSource ?? null,
+                    recent.filter((l) => l.qualified),
+                    'LeadSource'
+                ),
                 reasons: group((l) => l.rejectionReason ?? null, recent, 'Rejection_Reason__c')
             }
         }
@@ -89,7 +126,11 @@ export function liveFixtures(spec: OrgSpec = demoOrgSpec()): { liveFigures: unkn
  */
 export function thresholdsFixture(latestRuns: unknown): unknown {
     type Field = { value: unknown };
-    const edges = (latestRuns as { uiapi: { query: { MQL_Calibration_Run__c: { edges: { node: Record<string, Field> }[] } } } }).uiapi.query.MQL_Calibration_Run__c.edges;
+    const edges = (
+        latestRuns as {
+            uiapi: { query: { MQL_Calibration_Run__c: { edges: { node: Record<string, Field> }[] } } };
+        }
+    ).uiapi.query.MQL_Calibration_Run__c.edges;
     return {
         uiapi: {
             query: {

@@ -9,13 +9,25 @@ import path from 'node:path';
 import { documentsIn, projectSchema, validateDocument } from './graphqlCheck';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const REFERENCE = readFileSync(path.resolve(ROOT, '..', 'shared', 'schemas', 'salesforce-uiapi-schema.graphql'), 'utf8');
-const QUERIES = readFileSync(path.join(ROOT, 'force-app', 'main', 'default', 'lwc', 'calibrationQueries', 'calibrationQueries.ts'), 'utf8');
+const REFERENCE = readFileSync(
+    path.resolve(ROOT, '..', 'shared', 'schemas', 'salesforce-uiapi-schema.graphql'),
+    'utf8'
+);
+const QUERIES = readFileSync(
+    path.join(ROOT, 'force-app', 'main', 'default', 'lwc', 'calibrationQueries', 'calibrationQueries.ts'),
+    'utf8'
+);
 const schema = projectSchema(ROOT, REFERENCE);
 
 test('every GraphQL document of the dashboard is valid against the UI API schema', () => {
     const docs = documentsIn(QUERIES);
-    assert.deepEqual(docs.map((d) => d.name).sort(), ['LATEST_RUNS_QUERY', 'LIVE_FIGURES_QUERY', 'PIPELINE_QUERY', 'RUN_HISTORY_QUERY', 'THRESHOLDS_QUERY']);
+    assert.deepEqual(docs.map((d) => d.name).sort(), [
+        'LATEST_RUNS_QUERY',
+        'LIVE_FIGURES_QUERY',
+        'PIPELINE_QUERY',
+        'RUN_HISTORY_QUERY',
+        'THRESHOLDS_QUERY'
+    ]);
     for (const d of docs) assert.deepEqual(validateDocument(schema, d.text), [], d.name);
 });
 
@@ -54,7 +66,11 @@ test('the check refuses what an org refuses: unknown fields, a number grouped, a
 });
 
 test('a record query without first is refused, since the connection would return 10 records', () => {
-    assert.deepEqual(validateDocument(schema, 'query q { uiapi { query { MQL_Calibration_Run__c { edges { node { Id } } } } } }'), [
-        'query.uiapi.query.MQL_Calibration_Run__c: a record query must say how many records (first)'
-    ]);
+    assert.deepEqual(
+        validateDocument(
+            schema,
+            'query q { uiapi { query { MQL_Calibration_Run__c { edges { node { Id } } } } } }'
+        ),
+        ['query.uiapi.query.MQL_Calibration_Run__c: a record query must say how many records (first)']
+    );
 });

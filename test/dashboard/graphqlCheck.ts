@@ -156,7 +156,11 @@ export function parseSdl(text: string, schema: Schema = new Map()): Schema {
             continue;
         }
         const name = r.take().v;
-        const def: TypeDef = schema.get(name) ?? { kind: kw as TypeDef['kind'], fields: new Map(), values: new Set() };
+        const def: TypeDef = schema.get(name) ?? {
+            kind: kw as TypeDef['kind'],
+            fields: new Map(),
+            values: new Set()
+        };
         schema.set(name, def);
         if (kw === 'scalar') {
             skipDirectives(r);
@@ -218,11 +222,31 @@ const FIELD_TYPES: Record<string, { value: string; ops: string; agg: string; gro
     Percent: { value: 'PercentValue', ops: 'PercentOperators', agg: 'PercentAggregate', group: null },
     Currency: { value: 'CurrencyValue', ops: 'CurrencyOperators', agg: 'CurrencyAggregate', group: null },
     Text: { value: 'StringValue', ops: 'StringOperators', agg: 'StringAggregate', group: 'GroupByClause' },
-    LongTextArea: { value: 'LongTextAreaValue', ops: 'LongTextAreaOperators', agg: 'TextAreaAggregate', group: null },
+    LongTextArea: {
+        value: 'LongTextAreaValue',
+        ops: 'LongTextAreaOperators',
+        agg: 'TextAreaAggregate',
+        group: null
+    },
     Date: { value: 'DateValue', ops: 'DateOperators', agg: 'DateAggregate', group: 'GroupByDateFunction' },
-    DateTime: { value: 'DateTimeValue', ops: 'DateTimeOperators', agg: 'DateAggregate', group: 'GroupByDateFunction' },
-    Checkbox: { value: 'BooleanValue', ops: 'BooleanOperators', agg: 'BooleanAggregate', group: 'GroupByClause' },
-    Picklist: { value: 'PicklistValue', ops: 'PicklistOperators', agg: 'PicklistAggregate', group: 'GroupByClause' }
+    DateTime: {
+        value: 'DateTimeValue',
+        ops: 'DateTimeOperators',
+        agg: 'DateAggregate',
+        group: 'GroupByDateFunction'
+    },
+    Checkbox: {
+        value: 'BooleanValue',
+        ops: 'BooleanOperators',
+        agg: 'BooleanAggregate',
+        group: 'GroupByClause'
+    },
+    Picklist: {
+        value: 'PicklistValue',
+        ops: 'PicklistOperators',
+        agg: 'PicklistAggregate',
+        group: 'GroupByClause'
+    }
 };
 
 interface MetaField {
@@ -239,7 +263,10 @@ function readFields(dir: string): MetaField[] {
             const xml = readFileSync(path.join(dir, f), 'utf8');
             const formula = /<formula>/.test(xml);
             // A formula field is described by the type it returns.
-            const type = (formula ? /<type>(\w+)<\/type>/.exec(xml.replace(/<formula>[\s\S]*?<\/formula>/, ''))?.[1] : /<type>(\w+)<\/type>/.exec(xml)?.[1]) ?? 'Text';
+            const type =
+                (formula
+                    ? /<type>(\w+)<\/type>/.exec(xml.replace(/<formula>[\s\S]*?<\/formula>/, ''))?.[1]
+                    : /<type>(\w+)<\/type>/.exec(xml)?.[1]) ?? 'Text';
             return { name: f.replace('.field-meta.xml', ''), type, formula };
         });
 }
@@ -260,7 +287,9 @@ function fieldSdl(object: string, fields: MetaField[]): string {
         block('input', `${object}_Filter`, (f) => `${f.name}: ${pick(f).ops}`),
         block('input', `${object}_OrderBy`, (f) => `${f.name}: OrderByClause`),
         // SOQL groups neither formula nor number fields: the schema leaves them out of GroupBy.
-        block('input', `${object}_GroupBy`, (f) => (f.formula || !pick(f).group ? null : `${f.name}: ${pick(f).group}`)),
+        block('input', `${object}_GroupBy`, (f) =>
+            f.formula || !pick(f).group ? null : `${f.name}: ${pick(f).group}`
+        ),
         block('type', `${object}Aggregate`, (f) => `${f.name}: ${pick(f).agg}`)
     ].join('');
 }
@@ -272,8 +301,12 @@ function fieldSdl(object: string, fields: MetaField[]): string {
  */
 function cloneObject(sdl: string, template: string, object: string): string {
     const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const family = new RegExp(`^(type|input|enum|union) (${esc(template)}(Aggregate|AggregateConnection|AggregateEdge|Connection|Edge|Result|_Filter|_GroupBy|_OrderBy)?|${esc(template.toUpperCase())}_SCOPE)\\b[^\\n]*\\{\\n[\\s\\S]*?^\\}`, 'gm');
-    const rename = (text: string) => text.split(template).join(object).split(template.toUpperCase()).join(object.toUpperCase());
+    const family = new RegExp(
+        `^(type|input|enum|union) (${esc(template)}(Aggregate|AggregateConnection|AggregateEdge|Connection|Edge|Result|_Filter|_GroupBy|_OrderBy)?|${esc(template.toUpperCase())}_SCOPE)\\b[^\\n]*\\{\\n[\\s\\S]*?^\\}`,
+        'gm'
+    );
+    const rename = (text: string) =>
+        text.split(template).join(object).split(template.toUpperCase()).join(object.toUpperCase());
     const blocks = [...sdl.matchAll(family)].map((m) =>
         rename(m[0].replace(/"""[\s\S]*?"""/g, ''))
             .split('\n')
@@ -283,7 +316,9 @@ function cloneObject(sdl: string, template: string, object: string): string {
     );
     const roots = ['RecordQuery', 'RecordQueryAggregate', 'JoinInput'].map((root) => {
         const body = new RegExp(`^(?:type|input) ${root} \\{\\n([\\s\\S]*?)^\\}`, 'm').exec(sdl)?.[1] ?? '';
-        const line = body.split('\n').find((l) => l.trim().startsWith(`${template}(`) || l.trim().startsWith(`${template}:`));
+        const line = body
+            .split('\n')
+            .find((l) => l.trim().startsWith(`${template}(`) || l.trim().startsWith(`${template}:`));
         if (!line) throw new Error(`${template} is not under ${root} in the reference schema`);
         return `extend ${root === 'JoinInput' ? 'input' : 'type'} ${root} {\n${rename(line)}\n}`;
     });
@@ -300,11 +335,14 @@ export function projectSchema(root: string, referenceSdl: string): Schema {
     for (const object of readdirSync(objects)) {
         const fields = readFields(path.join(objects, object, 'fields'));
         if (object.endsWith('__mdt')) extra += cloneObject(referenceSdl, 'ACC_Email_Alerts__mdt', object);
-        else if (object.endsWith('__c')) extra += cloneObject(referenceSdl, 'AG_Change_Request_Log__c', object);
+        else if (object.endsWith('__c'))
+            extra += cloneObject(referenceSdl, 'AG_Change_Request_Log__c', object);
         extra += fieldSdl(object, fields);
     }
     const routing = path.join(root, 'routing', 'main', 'default', 'objects');
-    if (existsSync(routing)) for (const object of readdirSync(routing)) extra += fieldSdl(object, readFields(path.join(routing, object, 'fields')));
+    if (existsSync(routing))
+        for (const object of readdirSync(routing))
+            extra += fieldSdl(object, readFields(path.join(routing, object, 'fields')));
     // GraphQL's built-in scalars are not written in an introspected schema.
     const schema = parseSdl('scalar Int scalar Float scalar String scalar Boolean scalar ID');
     parseSdl(referenceSdl, schema);
@@ -423,7 +461,8 @@ export function validateDocument(schema: Schema, document: string): string[] {
     } catch (e) {
         return [`syntax: ${(e as Error).message}`];
     }
-    for (const [name, ref] of vars) if (!schema.has(ref.name)) problems.push(`variable $${name}: unknown type ${ref.name}`);
+    for (const [name, ref] of vars)
+        if (!schema.has(ref.name)) problems.push(`variable $${name}: unknown type ${ref.name}`);
     const used = new Set<string>();
 
     const checkValue = (where: string, ref: TypeRef, value: Value): void => {
@@ -432,7 +471,8 @@ export function validateDocument(schema: Schema, document: string): string[] {
             used.add(value.name);
             const declared = vars.get(value.name);
             if (!declared) problems.push(`${where}: variable $${value.name} is not declared`);
-            else if (declared.name !== ref.name) problems.push(`${where}: $${value.name} is ${declared.name}, expected ${ref.name}`);
+            else if (declared.name !== ref.name)
+                problems.push(`${where}: $${value.name} is ${declared.name}, expected ${ref.name}`);
             return;
         }
         if (value.kind === 'list') {
@@ -443,17 +483,22 @@ export function validateDocument(schema: Schema, document: string): string[] {
         const def = schema.get(ref.name);
         if (!def) return void problems.push(`${where}: unknown type ${ref.name}`);
         if (def.kind === 'input') {
-            if (value.kind !== 'object') return void problems.push(`${where}: expected an ${ref.name} object`);
+            if (value.kind !== 'object')
+                return void problems.push(`${where}: expected an ${ref.name} object`);
             for (const [k, v] of value.fields) {
                 const f = def.fields.get(k);
                 if (!f) problems.push(`${where}: ${ref.name} has no field ${k}`);
                 else checkValue(`${where}.${k}`, f.type, v);
             }
         } else if (def.kind === 'enum') {
-            if (value.kind !== 'enum' || !def.values.has(value.v)) problems.push(`${where}: ${JSON.stringify('v' in value ? value.v : value.kind)} is not a ${ref.name}`);
+            if (value.kind !== 'enum' || !def.values.has(value.v))
+                problems.push(
+                    `${where}: ${JSON.stringify('v' in value ? value.v : value.kind)} is not a ${ref.name}`
+                );
         } else if (def.kind === 'scalar') {
             const ok = SCALAR_LITERALS[ref.name] ?? ['string'];
-            if (!ok.includes(value.kind)) problems.push(`${where}: a ${value.kind} where ${ref.name} is expected`);
+            if (!ok.includes(value.kind))
+                problems.push(`${where}: a ${value.kind} where ${ref.name} is expected`);
         } else problems.push(`${where}: ${ref.name} is not an input type`);
     };
 
@@ -472,24 +517,33 @@ export function validateDocument(schema: Schema, document: string): string[] {
                 else checkValue(`${where}(${k})`, arg, v);
             }
             const args = new Set(s.args.map(([k]) => k));
-            if (typeName === 'RecordQuery' && !args.has('first')) problems.push(`${where}: a record query must say how many records (first)`);
-            if (typeName === 'RecordQueryAggregate' && args.has('groupBy') && !args.has('first')) problems.push(`${where}: a grouped aggregate must ask for all its groups (first); it returns 10 otherwise`);
+            if (typeName === 'RecordQuery' && !args.has('first'))
+                problems.push(`${where}: a record query must say how many records (first)`);
+            if (typeName === 'RecordQueryAggregate' && args.has('groupBy') && !args.has('first'))
+                problems.push(
+                    `${where}: a grouped aggregate must ask for all its groups (first); it returns 10 otherwise`
+                );
             const target = schema.get(field.type.name);
-            const composite = target && (target.kind === 'type' || target.kind === 'interface' || target.kind === 'union');
+            const composite =
+                target && (target.kind === 'type' || target.kind === 'interface' || target.kind === 'union');
             if (composite && !s.selections) problems.push(`${where}: ${field.type.name} needs a selection`);
-            else if (!composite && s.selections) problems.push(`${where}: ${field.type.name} is a leaf and takes no selection`);
-            else if (composite && s.selections && target.kind !== 'union') walk(field.type.name, s.selections, where);
+            else if (!composite && s.selections)
+                problems.push(`${where}: ${field.type.name} is a leaf and takes no selection`);
+            else if (composite && s.selections && target.kind !== 'union')
+                walk(field.type.name, s.selections, where);
         }
     };
     walk('Query', selections, 'query');
-    for (const name of vars.keys()) if (!used.has(name)) problems.push(`variable $${name} is declared but never used`);
+    for (const name of vars.keys())
+        if (!used.has(name)) problems.push(`variable $${name} is declared but never used`);
     return problems;
 }
 
 /** The gql documents in a TypeScript source, by the exported constant that holds each. */
 export function documentsIn(source: string): { name: string; text: string }[] {
     return [...source.matchAll(/export const (\w+) = gql`([^`]*)`/g)].map((m) => {
-        if (m[2].includes('${')) throw new Error(`${m[1]} interpolates into its document: it cannot be checked statically`);
+        if (m[2].includes('${'))
+            throw new Error(`${m[1]} interpolates into its document: it cannot be checked statically`);
         return { name: m[1], text: m[2] };
     });
 }

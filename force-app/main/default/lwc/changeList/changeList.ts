@@ -26,6 +26,12 @@ export default class ChangeList extends LightningElement {
 
     get items(): Record<string, string>[] {
         // The template drops whitespace between tags, so the space after the badge travels with the text.
-        return (this.changes ?? []).map((c) => ({ key: c.key, kind: c.kind, cls: `slds-badge kind kind_${c.kind}`, segment: ` ${c.segment.replace(/_/g, ' ')}`, text: `: ${c.text}` }));
+        return (this.changes ?? []).map((c) => ({
+            key: c.key,
+            kind: c.kind,
+            cls: `slds-badge kind kind_${c.kind}`,
+            segment: ` ${c.segment.replace(/_/g, ' ')}`,
+            text: `: ${c.text}`
+        }));
     }
 }

@@ -7,9 +7,21 @@ import CURRENCY from '@salesforce/i18n/currency';
 export interface PipelineRow {
     segment: string;
     /** Live, from Opportunity and Lead aggregates; null when the segment was not read (past the request's slots). */
-    live: { mqls: number; opportunities: number; pipelineAmount: number; won: number; wonAmount: number } | null;
+    live: {
+        mqls: number;
+        opportunities: number;
+        pipelineAmount: number;
+        won: number;
+        wonAmount: number;
+    } | null;
     /** The run's scenario at the active threshold over the same 90 days; null without an active threshold. */
-    predicted: { threshold: number; mqls: number; pipelineAmount: number; wonAmount: number; extrapolated: boolean } | null;
+    predicted: {
+        threshold: number;
+        mqls: number;
+        pipelineAmount: number;
+        wonAmount: number;
+        extrapolated: boolean;
+    } | null;
 }
 
 /**

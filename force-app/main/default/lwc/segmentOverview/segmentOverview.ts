@@ -62,13 +62,19 @@ export default class SegmentOverview extends LightningElement {
     private drawn: { from: OverviewSegment[]; cards: Record<string, unknown>[] } | null = null;
 
     get cards(): Record<string, unknown>[] {
-        if (!this.drawn || this.drawn.from !== this.segments) this.drawn = { from: this.segments, cards: this.draw() };
-        return this.drawn.cards.map((c) => ({ ...c, cls: `card${c.segment === this.selected ? ' card_selected' : ''}`, pressed: c.segment === this.selected ? 'true' : 'false' }));
+        if (!this.drawn || this.drawn.from !== this.segments)
+            this.drawn = { from: this.segments, cards: this.draw() };
+        return this.drawn.cards.map((c) => ({
+            ...c,
+            cls: `card${c.segment === this.selected ? ' card_selected' : ''}`,
+            pressed: c.segment === this.selected ? 'true' : 'false'
+        }));
     }
 
     private draw(): Record<string, unknown>[] {
         const { lo, hi } = this.axis;
-        const x = (score: number) => PAD.left + ((Math.min(Math.max(score, lo), hi) - lo) / (hi - lo)) * (W - PAD.left - PAD.right);
+        const x = (score: number) =>
+            PAD.left + ((Math.min(Math.max(score, lo), hi) - lo) / (hi - lo)) * (W - PAD.left - PAD.right);
         const half = MID - PAD.top;
         return (this.segments ?? []).map((s) => {
             const bands = s.bands ?? [];
@@ -80,14 +86,45 @@ export default class SegmentOverview extends LightningElement {
                 const rejH = (b.rejected / max) * half;
                 const range = `${b.from}–${b.to - 1}`;
                 return [
-                    { key: `w${b.from}`, cls: 'bar bar_won', x: x0, y: MID - wonH, width, height: wonH, label: `${range}: ${formatCount(b.won, LOCALE)} won, win rate ${ci(b.winRate)}` },
-                    { key: `r${b.from}`, cls: 'bar bar_rejected', x: x0, y: MID, width, height: rejH, label: `${range}: ${formatCount(b.rejected, LOCALE)} rejected, rejection rate ${ci(b.rejectionRate)}` }
+                    {
+                        key: `w${b.from}`,
+                        cls: 'bar bar_won',
+                        x: x0,
+                        y: MID - wonH,
+                        width,
+                        height: wonH,
+                        label: `${range}: ${formatCount(b.won, LOCALE)} won, win rate ${ci(b.winRate)}`
+                    },
+                    {
+                        key: `r${b.from}`,
+                        cls: 'bar bar_rejected',
+                        x: x0,
+                        y: MID,
+                        width,
+                        height: rejH,
+                        label: `${range}: ${formatCount(b.rejected, LOCALE)} rejected, rejection rate ${ci(b.rejectionRate)}`
+                    }
                 ];
             });
             const markers = [];
-            if (s.activeThreshold !== null && s.activeThreshold !== undefined) markers.push({ key: 'a', cls: 'marker marker_active', x: x(s.activeThreshold), label: `active ${s.activeThreshold}` });
-            if (s.recommendedThreshold !== null && s.recommendedThreshold !== undefined && s.recommendedThreshold !== s.activeThreshold)
-                markers.push({ key: 'r', cls: 'marker marker_recommended', x: x(s.recommendedThreshold), label: `recommended ${s.recommendedThreshold}` });
+            if (s.activeThreshold !== null && s.activeThreshold !== undefined)
+                markers.push({
+                    key: 'a',
+                    cls: 'marker marker_active',
+                    x: x(s.activeThreshold),
+                    label: `active ${s.activeThreshold}`
+                });
+            if (
+                s.recommendedThreshold !== null &&
+                s.recommendedThreshold !== undefined &&
+                s.recommendedThreshold !== s.activeThreshold
+            )
+                markers.push({
+                    key: 'r',
+                    cls: 'marker marker_recommended',
+                    x: x(s.recommendedThreshold),
+                    label: `recommended ${s.recommendedThreshold}`
+                });
             const name = s.segment.replace(/_/g, ' ');
             const marks = markers.map((m) => m.label).join(', ');
             return {
@@ -96,10 +133,22 @@ export default class SegmentOverview extends LightningElement {
                 name,
                 status: s.status,
                 bars,
-                markers: markers.map((m) => ({ ...m, y1: PAD.top - 4, y2: H - PAD.bottom + 4, labelY: m.key === 'a' ? H - 3 : 11 })),
+                markers: markers.map((m) => ({
+                    ...m,
+                    y1: PAD.top - 4,
+                    y2: H - PAD.bottom + 4,
+                    labelY: m.key === 'a' ? H - 3 : 11
+                })),
                 hasBands: bands.length > 0,
                 summary: `${name}: won deals above the line and rejected leads below, by score at handoff${marks ? `; ${marks}` : ''}. ${s.status}.`,
-                rows: bands.map((b) => ({ key: b.from, range: `${b.from}–${b.to - 1}`, won: formatCount(b.won, LOCALE), winRate: ci(b.winRate), rejected: formatCount(b.rejected, LOCALE), rejectionRate: ci(b.rejectionRate) }))
+                rows: bands.map((b) => ({
+                    key: b.from,
+                    range: `${b.from}–${b.to - 1}`,
+                    won: formatCount(b.won, LOCALE),
+                    winRate: ci(b.winRate),
+                    rejected: formatCount(b.rejected, LOCALE),
+                    rejectionRate: ci(b.rejectionRate)
+                }))
             };
         });
     }

@@ -2,8 +2,18 @@ import { createElement } from 'lwc';
 import ChangeList from 'c/changeList';
 
 const changes = [
-    { key: 'a', segment: 'SMB_Inbound', kind: 'approval', text: 'approved 65 in Setup since the run (was 50)' },
-    { key: 'b', segment: 'Enterprise_Inbound', kind: 'trigger', text: 'REJECTION_RATE_SPIKE: rejection rate up 12 points over 90 days' }
+    {
+        key: 'a',
+        segment: 'SMB_Inbound',
+        kind: 'approval',
+        text: 'approved 65 in Setup since the run (was 50)'
+    },
+    {
+        key: 'b',
+        segment: 'Enterprise_Inbound',
+        kind: 'trigger',
+        text: 'REJECTION_RATE_SPIKE: rejection rate up 12 points over 90 days'
+    }
 ];
 
 function mount(props: Record<string, unknown>) {
@@ -27,7 +37,9 @@ describe('c-change-list', () => {
     });
 
     it('says nothing changed for an empty list, and shows nothing before the data', () => {
-        expect(mount({ changes: [] }).shadowRoot.querySelector('.changes-empty').textContent).toContain('Nothing changed since the last run');
+        expect(mount({ changes: [] }).shadowRoot.querySelector('.changes-empty').textContent).toContain(
+            'Nothing changed since the last run'
+        );
         const loading = mount({ changes: null });
         expect(loading.shadowRoot.querySelector('li')).toBeNull();
         expect(loading.shadowRoot.querySelector('.changes-empty')).toBeNull();
@@ -35,7 +47,9 @@ describe('c-change-list', () => {
 
     it('shows the error, and is accessible', async () => {
         const el = mount({ changes: null, error: 'Insufficient access rights' });
-        expect(el.shadowRoot.querySelector('.changes-error').textContent).toBe('Changes since the last run unavailable: Insufficient access rights');
+        expect(el.shadowRoot.querySelector('.changes-error').textContent).toBe(
+            'Changes since the last run unavailable: Insufficient access rights'
+        );
         await expect(el).toBeAccessible();
     });
 

@@ -2,7 +2,12 @@ import { createElement } from 'lwc';
 import SegmentOverview from 'c/segmentOverview';
 
 // Bands in the engine's shape (calibrationEngine/types.ts Band), trimmed to what the overview reads.
-const rate = (value: number | null, low: number | null, high: number | null) => ({ rate: value, low, high, n: 0 });
+const rate = (value: number | null, low: number | null, high: number | null) => ({
+    rate: value,
+    low,
+    high,
+    n: 0
+});
 const band = (from: number, won: number, rejected: number) => ({
     from,
     to: from + 20,
@@ -24,8 +29,20 @@ const band = (from: number, won: number, rejected: number) => ({
     verdict: 'good'
 });
 const segments = [
-    { segment: 'SMB_Inbound', bands: [band(0, 2, 40), band(20, 10, 30), band(40, 40, 10), band(60, 1200, 5)], activeThreshold: 50, recommendedThreshold: 65, status: 'Recommend 65 (active 50), pending review' },
-    { segment: 'Expansion', bands: [band(20, 3, 1), band(40, 5, 2)], activeThreshold: 30, recommendedThreshold: null, status: 'Frozen until 2027-01-15 at 30' }
+    {
+        segment: 'SMB_Inbound',
+        bands: [band(0, 2, 40), band(20, 10, 30), band(40, 40, 10), band(60, 1200, 5)],
+        activeThreshold: 50,
+        recommendedThreshold: 65,
+        status: 'Recommend 65 (active 50), pending review'
+    },
+    {
+        segment: 'Expansion',
+        bands: [band(20, 3, 1), band(40, 5, 2)],
+        activeThreshold: 30,
+        recommendedThreshold: null,
+        status: 'Frozen until 2027-01-15 at 30'
+    }
 ];
 
 function mount(props: Record<string, unknown>) {
@@ -44,17 +61,28 @@ describe('c-segment-overview', () => {
     it('draws every segment on one shared score axis with its thresholds and status in words', () => {
         const el = mount({ segments, selected: 'Expansion' });
         const cards = $$(el, 'li');
-        expect(cards.map((c: any) => c.querySelector('.name').textContent)).toEqual(['SMB Inbound', 'Expansion']);
-        expect(cards.map((c: any) => c.querySelector('.status').textContent)).toEqual(['Recommend 65 (active 50), pending review', 'Frozen until 2027-01-15 at 30']);
+        expect(cards.map((c: any) => c.querySelector('.name').textContent)).toEqual([
+            'SMB Inbound',
+            'Expansion'
+        ]);
+        expect(cards.map((c: any) => c.querySelector('.status').textContent)).toEqual([
+            'Recommend 65 (active 50), pending review',
+            'Frozen until 2027-01-15 at 30'
+        ]);
         // Shared axis 0-80: Expansion's band from 20 starts a quarter of the way across, as SMB's band from 20 does.
-        const x = (card: any, i: number) => Number(card.querySelectorAll('rect.bar_won')[i].getAttribute('x'));
+        const x = (card: any, i: number) =>
+            Number(card.querySelectorAll('rect.bar_won')[i].getAttribute('x'));
         expect(x(cards[1], 0)).toBeCloseTo(x(cards[0], 1), 6);
         expect(cards[0].querySelectorAll('g.marker')).toHaveLength(2);
         expect(cards[1].querySelectorAll('g.marker')).toHaveLength(1);
         expect(cards[0].querySelector('g.marker_recommended text').textContent).toBe('recommended 65');
         // Counts carry thousands separators; every rate carries its interval, in the hover title and the assistive table.
-        expect(cards[0].querySelectorAll('rect.bar_won')[3].querySelector('title').textContent).toBe('60–79: 1,200 won, win rate 10% (7%–14%)');
-        expect([...cards[0].querySelectorAll('tbody tr')[3].children].map((c: any) => c.textContent)).toEqual(['60–79', '1,200', '10% (7%–14%)', '5', '25% (20%–31%)']);
+        expect(cards[0].querySelectorAll('rect.bar_won')[3].querySelector('title').textContent).toBe(
+            '60–79: 1,200 won, win rate 10% (7%–14%)'
+        );
+        expect([...cards[0].querySelectorAll('tbody tr')[3].children].map((c: any) => c.textContent)).toEqual(
+            ['60–79', '1,200', '10% (7%–14%)', '5', '25% (20%–31%)']
+        );
         expect(cards[1].className).toContain('card_selected');
         expect(cards[1].querySelector('button').getAttribute('aria-pressed')).toBe('true');
     });
@@ -70,13 +98,17 @@ describe('c-segment-overview', () => {
 
     it('says so when there is no segment, and is accessible', async () => {
         const el = mount({ segments: [] });
-        expect(el.shadowRoot.querySelector('.overview-empty').textContent).toBe('No segment has a calibration run yet.');
+        expect(el.shadowRoot.querySelector('.overview-empty').textContent).toBe(
+            'No segment has a calibration run yet.'
+        );
         await expect(el).toBeAccessible();
     });
 
     it('shows the error instead of the charts, and is accessible', async () => {
         const el = mount({ segments, error: 'Insufficient access rights on object MQL_Calibration_Run__c' });
-        expect(el.shadowRoot.querySelector('.overview-error').textContent).toContain('Insufficient access rights');
+        expect(el.shadowRoot.querySelector('.overview-error').textContent).toContain(
+            'Insufficient access rights'
+        );
         expect($$(el, 'li')).toHaveLength(0);
         await expect(el).toBeAccessible();
     });
