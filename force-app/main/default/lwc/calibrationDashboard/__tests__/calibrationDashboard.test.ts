@@ -280,6 +280,30 @@ describe('c-calibration-dashboard', () => {
         });
     });
 
+    describe('partial failures of the live reads', () => {
+        it('keeps the overview and the detail when the pipeline cannot be read, and says why', async () => {
+            const el = mount();
+            await flush();
+            adapter.emit(latestRuns, toRuns);
+            await flush();
+            adapter.emitErrors([{ message: 'Insufficient access rights on object Opportunity' }], toPipeline);
+            await flush();
+            expect($(el, 'c-pipeline-figures').error).toBe('Insufficient access rights on object Opportunity');
+            expect($(el, 'c-segment-overview').segments).toHaveLength(4);
+            expect($(el, '.error')).toBeNull();
+        });
+
+        it('falls back to the values the run saw when the custom metadata cannot be read, and says so', async () => {
+            const el = mount();
+            await flush();
+            adapter.emit(latestRuns, toRuns);
+            adapter.emitErrors([{ message: 'No access to entity MQL_Threshold__mdt' }], toThresholds);
+            await flush();
+            expect($(el, '.thresholds-error').textContent).toBe('The live thresholds could not be read (No access to entity MQL_Threshold__mdt); showing the values the last run saw.');
+            expect($(el, 'c-score-distribution-chart').activeThreshold).toBe(60);
+        });
+    });
+
     describe('empty and error states', () => {
         it('says there is no calibration yet and how to run one', async () => {
             const el = mount();
