@@ -47,7 +47,8 @@ export function changesSinceLastRun(runs: SegmentRun[], history: HistoryPoint[],
             if (live.status === 'Approved') add('approval', `approved ${live.activeThreshold ?? 'none'} in Setup since the run (was ${from})`);
             else add('threshold', `active threshold set to ${live.activeThreshold ?? 'none'} in Setup since the run (was ${from})`);
         }
-        if (live && live.status === 'Rejected' && run.status !== 'Rejected') add('rejection', `recommendation ${live.recommendedThreshold ?? ''} rejected in Setup since the run`.replace('  ', ' '));
+        if (live && live.status === 'Rejected' && run.status !== 'Rejected')
+            add('rejection', live.recommendedThreshold === null ? 'recommendation rejected in Setup since the run' : `recommendation ${live.recommendedThreshold} rejected in Setup since the run`);
         const mine = history.filter((h) => h.segment === seg);
         const [previous, latest] = mine.slice(-2);
         if (previous && latest) {

@@ -267,11 +267,27 @@ describe('c-calibration-dashboard', () => {
             await flush();
             adapter.emit(latestRuns, toRuns);
             adapter.emit(runHistory, toHistory);
-            adapter.emit({ uiapi: { query: { MQL_Threshold__mdt: { edges: [liveThreshold('Enterprise_Inbound', 'm0A1', { Active_Threshold__c: 48, Recommended_Threshold__c: 48, Recommendation_Status__c: 'Approved' })] } } } }, toThresholds);
+            adapter.emit(
+                {
+                    uiapi: {
+                        query: {
+                            MQL_Threshold__mdt: {
+                                edges: [
+                                    liveThreshold('Enterprise_Inbound', 'm0A1', { Active_Threshold__c: 48, Recommended_Threshold__c: 48, Recommendation_Status__c: 'Approved' }),
+                                    liveThreshold('SMB_Inbound', 'm0A4', { Active_Threshold__c: 50, Recommended_Threshold__c: 65, Recommendation_Status__c: 'Rejected' })
+                                ]
+                            }
+                        }
+                    }
+                },
+                toThresholds
+            );
             await flush();
             const changes = $(el, 'c-change-list').changes;
             const texts = changes.map((c: any) => `${c.kind} ${c.segment}: ${c.text}`);
             expect(texts).toContain('approval Enterprise_Inbound: approved 48 in Setup since the run (was 60)');
+            expect(texts).toContain('rejection SMB_Inbound: recommendation 65 rejected in Setup since the run');
+            expect(texts.filter((t: string) => t.startsWith('approval') || t.startsWith('rejection'))).toHaveLength(2);
             expect(texts).toContain('threshold SMB_Inbound: threshold 50 → 65 between the last two runs');
             expect(texts).toContain('recommendation SMB_Inbound: recommendation 65 → none (runs of 2026-08-31 and 2026-09-30)');
             const triggers = latestRuns.uiapi.query.MQL_Calibration_Run__c.edges.flatMap((e: any) => JSON.parse(e.node.Triggers_JSON__c.value ?? '[]'));
