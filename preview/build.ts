@@ -16,7 +16,7 @@ const LWC_DIR = path.resolve(__dirname, '..', 'force-app', 'main', 'default', 'l
 export const BUNDLE = path.join(ROOT, 'preview', 'dist', 'app.js');
 
 function newestSource(): number {
-    const files = [...walk(path.join(ROOT, 'force-app', 'main', 'default', 'lwc'), (n) => /\.(js|html|css)$/.test(n)), ...walk(path.join(ROOT, 'preview'), (n) => /^(main|graphql|customPermission)\.js$/.test(n))];
+    const files = [...walk(path.join(ROOT, 'force-app', 'main', 'default', 'lwc'), (n) => /\.(js|html|css)$/.test(n)), ...walk(path.join(ROOT, 'preview'), (n) => /^(main|graphql|customPermission|i18n\w*)\.js$/.test(n))];
     return Math.max(...files.map((f) => statSync(f).mtimeMs));
 }
 
@@ -39,6 +39,8 @@ export async function buildPreview(force = false): Promise<number> {
                         .map((n) => ({ name: `c/${n}`, path: path.join(LWC_DIR, n, `${n}.js`) })),
                     { name: 'lightning/graphql', path: path.join(ROOT, 'preview', 'stubs', 'graphql.js') },
                     { name: '@salesforce/customPermission/MQL_Calibration_Admin', path: path.join(ROOT, 'preview', 'stubs', 'customPermission.js') },
+                    { name: '@salesforce/i18n/locale', path: path.join(ROOT, 'preview', 'stubs', 'i18nLocale.js') },
+                    { name: '@salesforce/i18n/currency', path: path.join(ROOT, 'preview', 'stubs', 'i18nCurrency.js') },
                     { npm: 'lightning-base-components' }
                 ]
             } as never),

@@ -7,7 +7,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { demoOrgSpec } from '../scripts/synthetic/generator';
-import { latestRunsFixture, liveFiguresFixture } from './fixtures';
+import { latestRunsFixture, liveFixtures, thresholdsFixture } from './fixtures';
 import { BUNDLE, ROOT } from './build';
 
 const SLDS = path.join(ROOT, 'node_modules', '@salesforce-ux', 'design-system', 'assets');
@@ -31,7 +31,8 @@ function fixturesScript(leads: number | null): string {
     if (!cache.has(key)) {
         const spec = leads ? specFor(leads) : demoOrgSpec();
         const runs = latestRunsFixture(spec);
-        cache.set(key, `window.__FIXTURES__ = ${JSON.stringify({ latestRuns: runs.data, liveFigures: liveFiguresFixture(spec), leads: runs.leads })};`);
+        const live = liveFixtures(spec);
+        cache.set(key, `window.__FIXTURES__ = ${JSON.stringify({ latestRuns: runs.data, thresholds: thresholdsFixture(runs.data), liveFigures: live.liveFigures, pipeline: live.pipeline, leads: runs.leads })};`);
     }
     return cache.get(key)!;
 }

@@ -15,6 +15,18 @@ declare module 'lightning/navigation' {
     export const NavigationMixin: any;
 }
 
+declare module '@salesforce/i18n/locale' {
+    /** The user's locale, e.g. en-US. */
+    const locale: string;
+    export default locale;
+}
+
+declare module '@salesforce/i18n/currency' {
+    /** The user's currency ISO code; in a single-currency org, the org's. */
+    const currency: string;
+    export default currency;
+}
+
 declare module '@salesforce/user/Id' {
     const id: string;
     export default id;

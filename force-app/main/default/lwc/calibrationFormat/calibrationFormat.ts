@@ -12,9 +12,25 @@ export function ci(r: Rate): string {
     return r.rate === null ? '–' : `${pct(r.rate)} (${pct(r.low)}–${pct(r.high)})`;
 }
 
+/**
+ * Building an Intl.NumberFormat costs far more than formatting with one (tens of microseconds against one): the
+ * page formats thousands of numbers a render, so each formatter is built once per locale and options.
+ */
+const formatters = new Map<string, Intl.NumberFormat>();
+
+function formatter(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+    const key = `${locale}|${JSON.stringify(options)}`;
+    let f = formatters.get(key);
+    if (!f) {
+        f = new Intl.NumberFormat(locale, options);
+        formatters.set(key, f);
+    }
+    return f;
+}
+
 /** Whole dollars with thousands separators. */
 export function money(n: number): string {
-    return `$${Math.round(n).toLocaleString('en-US')}`;
+    return `$${formatter('en-US', { maximumFractionDigits: 0 }).format(Math.round(n))}`;
 }
 
 /** A scenario's figures as the scenario table and the what-if show them. */
@@ -94,4 +110,57 @@ export function governanceLines(g: SegmentGovernance): string[] {
     if (g.reason === 'rejected-unchanged') lines.push('The last proposal was rejected and the evidence has not moved by the margin: not proposed again.');
     lines.push(`Status: ${g.status ?? 'none'}${g.propose ? ' (new proposal, waiting for an admin)' : ''}.`);
     return lines;
+}
+
+/** A count with the locale's thousands separators: 200000 → "200,000" in en-US, "200.000" in de-DE. */
+export function formatCount(n: number | null | undefined, locale: string): string {
+    return n === null || n === undefined ? '–' : formatter(locale, { maximumFractionDigits: 0 }).format(Math.round(n));
+}
+
+/**
+ * An amount in the org's currency, whole units, written the way the user's locale writes money. The figures come
+ * from aggregates, which Salesforce returns in the org's currency, so the code is the org's, never the locale's.
+ */
+export function formatMoney(n: number | null | undefined, locale: string, currency: string): string {
+    if (n === null || n === undefined) return '–';
+    try {
+        return formatter(locale, { style: 'currency', currency, maximumFractionDigits: 0, minimumFractionDigits: 0 }).format(Math.round(n));
+    } catch {
+        // An unknown currency code must not blank the page: show the code beside the number instead.
+        return `${formatCount(n, locale)} ${currency}`;
+    }
+}
+
+/** What the overview says about a segment's status, in words (recommended / keep / abstained and why / frozen / pilot). */
+export interface StatusInput {
+    activeThreshold: number | null;
+    status: string | null;
+    frozenUntil: string | null;
+    recommendation: { threshold: number | null; reason: string; rationale: string } | null;
+    /** The recommendation written in the custom metadata, when read live; it wins over the run's. */
+    liveRecommended?: number | null;
+    pilotRunning: boolean;
+}
+
+/** The engine's abstention codes in a few words; a code not listed here is explained by the run's own rationale. */
+const ABSTAIN_WORDS: Record<string, string> = {
+    'insufficient-sample': 'too little data',
+    'no-evidence': 'no signal in the data',
+    frozen: 'frozen'
+};
+
+/** A segment's status in one line: "Recommend 65 (active 50), pending review", "Keep 40", "Abstained: too little data". */
+export function statusInWords(s: StatusInput): string {
+    const parts: string[] = [];
+    const rec = s.recommendation;
+    const recommended = s.liveRecommended ?? rec?.threshold ?? null;
+    const active = s.activeThreshold === null ? 'none' : String(s.activeThreshold);
+    if (s.frozenUntil) parts.push(`Frozen until ${s.frozenUntil} at ${active}`);
+    else if (s.status === 'Approved' && recommended !== null && recommended === s.activeThreshold) parts.push(`Approved ${active}`);
+    else if (recommended !== null) parts.push(`Recommend ${recommended} (active ${active})${s.status === 'Pending review' ? ', pending review' : s.status ? `, ${s.status.toLowerCase()}` : ''}`);
+    else if (rec?.reason === 'no-change') parts.push(`Keep ${active}: the evidence agrees`);
+    else if (rec) parts.push(`Abstained: ${ABSTAIN_WORDS[rec.reason] ?? (rec.rationale || rec.reason)}`);
+    else parts.push('No recommendation recorded');
+    if (s.pilotRunning) parts.push('pilot running');
+    return parts.join('; ');
 }

@@ -1,6 +1,8 @@
 import { LightningElement, api } from 'lwc';
 import type { LiveFigures as Figures } from 'c/calibrationQueries';
-import { pct } from 'c/calibrationFormat';
+import { ci, formatCount, pct } from 'c/calibrationFormat';
+import { wilson } from 'c/calibrationEngine';
+import LOCALE from '@salesforce/i18n/locale';
 
 /** Presentational: live figures since the run — handoffs this month, 90-day rejection, lead sources, reasons. */
 export default class LiveFigures extends LightningElement {
@@ -11,15 +13,32 @@ export default class LiveFigures extends LightningElement {
         return !!this.figures;
     }
 
+    get handoffsThisMonth(): string {
+        return formatCount(this.figures?.handoffsThisMonth, LOCALE);
+    }
+
     get rejectionRate(): string {
         return pct(this.figures?.rejectionRate90 ?? null);
     }
 
+    /** The 90-day rejection share with its 95% Wilson interval and counts, for the hover and screen readers. */
+    get rejectionDetail(): string {
+        const f = this.figures;
+        if (!f) return '';
+        return `${ci(wilson(f.rejected90, f.handoffs90))}: ${formatCount(f.rejected90, LOCALE)} of ${formatCount(f.handoffs90, LOCALE)} handed off (95% interval)`;
+    }
+
     get sources(): Record<string, string | number>[] {
-        return (this.figures?.sources ?? []).map((s) => ({ key: s.source, source: s.source, handedOff: s.handedOff, sqls: s.sqls, sqlRate: pct(s.sqlRate) }));
+        return (this.figures?.sources ?? []).map((s) => ({
+            key: s.source,
+            source: s.source,
+            handedOff: formatCount(s.handedOff, LOCALE),
+            sqls: formatCount(s.sqls, LOCALE),
+            sqlRate: ci(wilson(s.sqls, s.handedOff))
+        }));
     }
 
     get reasons(): Record<string, string | number>[] {
-        return (this.figures?.reasons ?? []).map((r) => ({ key: r.reason, reason: r.reason, count: r.count, share: pct(r.share) }));
+        return (this.figures?.reasons ?? []).map((r) => ({ key: r.reason, reason: r.reason, count: formatCount(r.count, LOCALE), share: pct(r.share) }));
     }
 }

@@ -13,8 +13,10 @@ export default class RecommendationPanel extends LightningElement {
     @api frozenUntil: string | null = null;
     /** Show the link to the segment's custom metadata record in Setup. */
     @api isAdmin = false;
-    /** Segment DeveloperName, for the Setup link. */
+    /** Segment DeveloperName, for the Setup link's text. */
     @api segment = '';
+    /** Id of the segment's MQL_Threshold__mdt record (read live); the Setup link opens that record. */
+    @api recordId: string | null = null;
 
     get headline(): string {
         const r = this.recommendation;
@@ -49,7 +51,8 @@ export default class RecommendationPanel extends LightningElement {
         return `At ${r.computed}: ${r.expectedMqlsPerMonth} MQLs a month, ${rate} rejected`;
     }
 
+    /** Setup's own address for one custom metadata record; without the id only the types' list can be opened. */
     get setupUrl(): string {
-        return `/lightning/setup/CustomMetadata/home?filter=MQL_Threshold&segment=${encodeURIComponent(this.segment)}`;
+        return this.recordId ? `/lightning/setup/CustomMetadata/page?address=${encodeURIComponent(`/${this.recordId}`)}` : '/lightning/setup/CustomMetadata/home';
     }
 }

@@ -40,6 +40,16 @@ describe('c-recommendation-panel', () => {
         expect(el.shadowRoot.querySelector('lightning-badge').label).toBe('Frozen until 2027-01-30');
     });
 
+    it("opens that segment's own custom metadata record in Setup, not the type's list", () => {
+        const el = mount({ recommendation: rec, isAdmin: true, recordId: 'm0A000000000004AAA' });
+        expect(el.shadowRoot.querySelector('.setup-link').getAttribute('href')).toBe('/lightning/setup/CustomMetadata/page?address=%2Fm0A000000000004AAA');
+    });
+
+    it('sends admins to the type when the live record could not be read', () => {
+        const el = mount({ recommendation: rec, isAdmin: true });
+        expect(el.shadowRoot.querySelector('.setup-link').getAttribute('href')).toBe('/lightning/setup/CustomMetadata/home');
+    });
+
     it('shows the starting point, not a recommendation, when data is short; and is accessible', async () => {
         const el = mount({ recommendation: { ...rec, threshold: null, reason: 'insufficient-sample', range: null, startingPoint: [25, 40], expectedMqlsPerMonth: null } });
         expect(el.shadowRoot.querySelector('.headline').textContent).toBe('Not enough data to recommend');
