@@ -36,6 +36,12 @@ export const JOB_LEAD_WRITES = [
 /** Lead fields the dashboard's live figures read or group by (calibrationQueries). */
 export const VIEWER_LEAD_READS = ['Lead.LeadSource', 'Lead.Handoff_Date__c', 'Lead.Rejection_Reason__c'];
 
+/**
+ * Opportunity fields the live pipeline sums or groups by (calibrationQueries' pipeline query). IsWon has no field
+ * permission of its own (it follows the stage), so only Amount is named.
+ */
+export const VIEWER_OPPORTUNITY_READS = ['Opportunity.Amount'];
+
 const CUSTOM_METADATA_TYPES = ['MQL_Threshold__mdt', 'MQL_Calibration_Setting__mdt'];
 
 /** The run record's fields, taken from the function that builds it. */
@@ -174,13 +180,21 @@ export function checkJobAccess(root: string): Problem[] {
     }
     const viewer = sets.get(VIEWER_SET);
     if (viewer) {
-        for (const f of [...VIEWER_LEAD_READS, ...runRecordFields()])
+        for (const f of [...VIEWER_LEAD_READS, ...VIEWER_OPPORTUNITY_READS, ...runRecordFields()])
             need(
                 viewer,
                 problems,
                 !!viewer.fields.get(f)?.readable,
                 '<PermissionSet',
                 `the dashboard reads ${f}, which the viewer set cannot read`
+            );
+        for (const o of ['Lead', 'Opportunity', 'MQL_Calibration_Run__c'])
+            need(
+                viewer,
+                problems,
+                !!viewer.objects.get(o)?.allowRead,
+                '<PermissionSet',
+                `the dashboard reads ${o} (run records, live figures, live pipeline), which the viewer set cannot read`
             );
         need(
             viewer,
