@@ -191,17 +191,19 @@ test('a non-numeric score names the file, the line and the field', async () => {
     await expectError(args, dir, /^Error: .*Lead\.csv:3: Score_At_Handoff__c: expected a number, got "high"/);
 });
 
-test('an unknown status (with statuses configured) names the file, the line and the value', async () => {
+test('a status listed as open and as handed off is a one-line settings error naming it', async () => {
     const { dir, args } = files(HEAD + GOOD + '00Q2,Banana,2026-08-01T00:00:00.000+0000,false,,10,,\n');
     const cfg = path.join(dir, 'settings.json');
     writeFileSync(
         cfg,
-        JSON.stringify({ statuses: { open: ['Open'], handoff: ['Working'], qualified: ['Qualified'] } })
+        JSON.stringify({
+            statuses: { open: ['Open', 'Working'], handoff: ['Working'], qualified: ['Qualified'] }
+        })
     );
     await expectError(
         [...args, '--config', cfg],
         dir,
-        /^Error: .*Lead\.csv:3: Status: unknown status "Banana"/
+        /^Error: statuses: "Working" is listed as open and as handed off/
     );
 });
 
