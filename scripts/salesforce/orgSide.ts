@@ -6,7 +6,15 @@ import type { OrgSide } from '../job/run';
 import { resolveSettings } from '../config/settings';
 import { connectFromEnv, connectTargetOrg } from './connection';
 import { OrgSource, readOrgSettings, readPolicies } from '../sources/org';
-import { runRecordsFor, stampLeads, stampPilotGroups, writeRecommendations, writeRunRecords } from './writes';
+import {
+    runRecordsFor,
+    stampLeads,
+    stampPilotGroups,
+    writeRecommendations,
+    writeRunRecords,
+    STAMP_LIMIT_PER_RUN
+} from './writes';
+import { PartialWriteError } from '../errors';
 import { restQueryAll } from './bulk';
 import type { RunSnapshot } from 'c/calibrationGovernance';
 import type { SfConnection } from './connection';
@@ -88,15 +96,46 @@ export const orgSide: OrgSide = {
                         summary: `Dry run: nothing written. A real run would update ${result.segments.length} MQL_Threshold__mdt record(s) (recommendation fields only), insert ${records.length} MQL_Calibration_Run__c record(s)${opts.stamp ? ` and stamp ${source.stamps.length} lead(s)` : ''}${pilotStamps.length > 0 ? `, and set MQL_Pilot_Group__c on ${pilotStamps.length} lead(s)` : ''}.`
                     };
                 }
-                const md = await writeRecommendations(conn, result.segments, result.generatedAt, frozen);
-                const runs = await writeRunRecords(conn, records);
-                const stamped = opts.stamp ? await stampLeads(conn, source.stamps) : 0;
+                // Each kind of write is attempted even when an earlier one partly failed (a refused stamp must not
+                // keep pilot leads out of their groups); the failures of all of them are reported together at the end.
+                const failures: PartialWriteError['failures'] = [];
+                const attempt = async <T>(write: () => Promise<T>, none: T): Promise<T> => {
+                    try {
+                        return await write();
+                    } catch (e) {
+                        if (!(e instanceof PartialWriteError)) throw e;
+                        failures.push(...e.failures);
+                        return none;
+                    }
+                };
+                const md = await attempt(
+                    () => writeRecommendations(conn, result.segments, result.generatedAt, frozen),
+                    { upserted: [], unchanged: [] }
+                );
+                const runs = await attempt(() => writeRunRecords(conn, records), 0);
+                const stamps = opts.stamp
+                    ? await attempt(() => stampLeads(conn, source.stamps), null)
+                    : { stamped: 0, deferred: 0, notEditable: [] };
                 // Pilot groups are how a pilot routes: set whatever --no-stamp says, and only on leads with none yet.
-                const grouped = await stampPilotGroups(conn, pilotStamps);
+                const grouped = await attempt(() => stampPilotGroups(conn, pilotStamps), 0);
+                if (failures.length > 0) throw new PartialWriteError(failures);
+                const stamped = stamps?.stamped ?? 0;
+                const later =
+                    stamps && stamps.deferred > 0
+                        ? stamps.stamped === 0 && stamps.notEditable.length > 0
+                            ? ` (${stamps.deferred} not stamped: this user cannot edit ${stamps.notEditable.join(', ')})`
+                            : ` (${stamps.deferred} more left for the next runs: at most ${STAMP_LIMIT_PER_RUN} a run)`
+                        : '';
                 return {
                     mode: 'org',
-                    summary: `${changes.size > 0 ? `Approved changes recorded: ${[...changes].map(([n, c]) => `${n} ${c.text}`).join(', ')}. ` : ''}Wrote recommendation fields on ${md.upserted.length} MQL_Threshold__mdt record(s) (${md.unchanged.length} unchanged), ${runs} MQL_Calibration_Run__c record(s), stamped ${stamped} lead(s)${grouped > 0 ? `, and set MQL_Pilot_Group__c on ${grouped} lead(s)` : ''}. The active thresholds were not changed.`,
-                    details: { metadata: md, runRecords: runs, stamped, pilotGroups: grouped }
+                    summary: `${changes.size > 0 ? `Approved changes recorded: ${[...changes].map(([n, c]) => `${n} ${c.text}`).join(', ')}. ` : ''}Wrote recommendation fields on ${md.upserted.length} MQL_Threshold__mdt record(s) (${md.unchanged.length} unchanged), ${runs} MQL_Calibration_Run__c record(s), stamped ${stamped} lead(s)${later}${grouped > 0 ? `, and set MQL_Pilot_Group__c on ${grouped} lead(s)` : ''}. The active thresholds were not changed.`,
+                    details: {
+                        metadata: md,
+                        runRecords: runs,
+                        stamped,
+                        stampsDeferred: stamps?.deferred ?? 0,
+                        pilotGroups: grouped
+                    }
                 };
             },
             async close() {

@@ -386,14 +386,15 @@ export class OrgSource implements CalibrationSource {
             (lead.scoreSource !== 'History' && lead.scoreSource !== 'Current')
         )
             return;
-        // Only a conversion dates a handoff exactly; a status-derived handoff date is a guess, never stamped.
-        const convertedOn =
-            !row.Handoff_Date__c && row.IsConverted === 'true' ? row.ConvertedDate : undefined;
+        // A converted lead cannot be updated (CANNOT_UPDATE_CONVERTED_LEAD) without "Edit converted leads", which
+        // the job's set does not ask for: its score is rebuilt from history each night instead. A status-derived
+        // handoff date is a guess, never stamped.
+        if (row.IsConverted === 'true') return;
         this.stampStore.add({
             id: lead.id,
             score: lead.scoreAtHandoff,
             source: lead.scoreSource,
-            handoffDate: convertedOn ? `${convertedOn.slice(0, 10)}T00:00:00.000Z` : null
+            handoffDate: null
         });
     }
 }

@@ -597,6 +597,14 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
             res.writeHead(200, { 'Content-Type': 'text/xml;charset=UTF-8' });
             res.end(soapEnvelope(`<${call}Response>${inner}</${call}Response>`));
         };
+        // CRUD-based metadata calls take at most 10 components, reads and writes alike.
+        const count = call === 'readMetadata' ? (args.fullNames ?? []).length : (args.metadata ?? []).length;
+        if (count > 10)
+            return soapFault(
+                res,
+                'EXCEEDED_ID_LIMIT',
+                `record limit reached. cannot submit more than 10 records in a single call (${count} sent)`
+            );
         if (call === 'readMetadata') {
             guard.checkMetadataRead();
             const names: string[] = (args.fullNames ?? []).map(String);
