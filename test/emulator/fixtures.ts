@@ -25,16 +25,24 @@ function projectFields(object: string): string[] {
 }
 
 /**
- * The integration user the job runs as in an org: only the job's permission set, plus read access to the score
- * field, which belongs to Account Engagement's package and so is granted by the admin, not by our set.
+ * The integration user the job runs as in an org: only the job's permission set, plus read access to the fields
+ * the package cannot grant because they are not its own — the score field (Account Engagement's) and the demo
+ * override's field (the org's) — which the admin grants when naming them in settings.
  */
 export const JOB_USER: EmulatedUser = {
     permissionSets: ['MQL_Calibration_Job'],
-    grants: [`Lead.${SCORE_FIELD}`]
+    grants: [`Lead.${SCORE_FIELD}`, 'Lead.Demo_Requested__c']
 };
 
-/** A dashboard viewer: only the viewer set. */
-export const VIEWER_USER: EmulatedUser = { permissionSets: ['MQL_Calibration_Viewer'] };
+/**
+ * A dashboard viewer: only the viewer set. The emulator has no UI API GraphQL endpoint, so tests read as the
+ * viewer through SOQL, which needs API Enabled where Lightning's in-session UI API does not; object access and
+ * field-level security apply to both alike.
+ */
+export const VIEWER_USER: EmulatedUser = {
+    permissionSets: ['MQL_Calibration_Viewer'],
+    userPermissions: ['ApiEnabled']
+};
 
 /** An emulated org holding a generated org (the demo by default), its thresholds and its settings record. */
 /** A pilot as an admin enters it in the segment's Pilot_* fields (all null when the segment runs none). */
