@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Connection } from 'jsforce';
 import { startEmulator, type Emulator } from '../emulator/emulator';
-import { emulatedOrgFrom } from '../emulator/fixtures';
+import { emulatedOrgFrom, JOB_USER } from '../emulator/fixtures';
 import { bulkQuery } from '../../scripts/salesforce/bulk';
 import type { SfConnection } from '../../scripts/salesforce/connection';
 import { writeRecommendations } from '../../scripts/salesforce/writes';
@@ -45,7 +45,7 @@ const envFor = (e: Emulator) => ({
 });
 
 before(async () => {
-    emu = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 1000 });
+    emu = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 1000, user: JOB_USER });
     demo = await cli(['--demo', '--json', '--out', out()], {});
 });
 after(() => emu.close());
@@ -155,7 +155,7 @@ test('rerunning is harmless: nothing re-stamped, one latest run per segment, thr
 });
 
 test('--dry-run reads and computes but writes nothing', async () => {
-    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000 });
+    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000, user: JOB_USER });
     try {
         const r = await cli(['--json', '--dry-run', '--out', out()], envFor(e));
         assert.equal(r.code, 0, r.stdout);
@@ -167,7 +167,7 @@ test('--dry-run reads and computes but writes nothing', async () => {
 });
 
 test('a metadata partial failure is reported with the record that failed and exits non-zero', async () => {
-    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000 });
+    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000, user: JOB_USER });
     e.faults.push({ kind: 'METADATA_PARTIAL', fullName: 'MQL_Threshold.Enterprise_Inbound' });
     try {
         const dir = out();
@@ -195,7 +195,7 @@ test('API faults end in a clear one-line error, and nothing is written', async (
         ['REQUEST_LIMIT_EXCEEDED', /REQUEST_LIMIT_EXCEEDED|TotalRequests Limit exceeded/],
         ['QUERY_TIMEOUT', /QUERY_TIMEOUT|running for too long/]
     ] as const) {
-        const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000 });
+        const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000, user: JOB_USER });
         e.faults.push({ kind, match: /\/jobs\/query$/ });
         try {
             const r = await cli(['--out', out()], envFor(e));
@@ -234,7 +234,7 @@ async function count(c: SfConnection, soql: string): Promise<{ n: number; ids: S
 }
 
 test('an expired session is refreshed and the Bulk read completes, on job calls and on results pages', async () => {
-    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 700 });
+    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 700, user: JOB_USER });
     try {
         const c = conn(e);
         e.faults.push(
@@ -251,7 +251,7 @@ test('an expired session is refreshed and the Bulk read completes, on job calls 
 });
 
 test('a 503 and a connection cut mid-page are retried without losing or repeating a row', async () => {
-    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 1000 });
+    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 1000, user: JOB_USER });
     try {
         e.faults.push({ kind: '503', match: /\/jobs\/query\/\w+$/ }, { kind: 'CUT', match: /results/ });
         const { n, ids } = await count(conn(e), 'SELECT Id FROM Lead');
