@@ -120,12 +120,16 @@ export const orgSide: OrgSide = {
                 const grouped = await attempt(() => stampPilotGroups(conn, pilotStamps), 0);
                 if (failures.length > 0) throw new PartialWriteError(failures);
                 const stamped = stamps?.stamped ?? 0;
-                const later =
-                    stamps && stamps.deferred > 0
-                        ? stamps.stamped === 0 && stamps.notEditable.length > 0
-                            ? ` (${stamps.deferred} not stamped: this user cannot edit ${stamps.notEditable.join(', ')})`
-                            : ` (${stamps.deferred} more left for the next runs: at most ${STAMP_LIMIT_PER_RUN} a run)`
-                        : '';
+                const notes: string[] = [];
+                if (stamps && stamps.deferred > 0)
+                    notes.push(
+                        stamps.stamped === 0 && stamps.notEditable.length > 0
+                            ? `${stamps.deferred} not stamped: this user cannot edit ${stamps.notEditable.join(', ')}`
+                            : `${stamps.deferred} more left for the next runs: at most ${STAMP_LIMIT_PER_RUN} a run`
+                    );
+                if (stamps?.unfit)
+                    notes.push(`${stamps.unfit} with a score too large for Score_At_Handoff__c not stamped`);
+                const later = notes.length > 0 ? ` (${notes.join('; ')})` : '';
                 return {
                     mode: 'org',
                     summary: `${changes.size > 0 ? `Approved changes recorded: ${[...changes].map(([n, c]) => `${n} ${c.text}`).join(', ')}. ` : ''}Wrote recommendation fields on ${md.upserted.length} MQL_Threshold__mdt record(s) (${md.unchanged.length} unchanged), ${runs} MQL_Calibration_Run__c record(s), stamped ${stamped} lead(s)${later}${grouped > 0 ? `, and set MQL_Pilot_Group__c on ${grouped} lead(s)` : ''}. The active thresholds were not changed.`,

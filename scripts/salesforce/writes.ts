@@ -408,6 +408,8 @@ export const STAMP_LIMIT_PER_RUN = 10_000;
 export interface StampSummary {
     stamped: number;
     deferred: number;
+    /** Scores the field cannot hold (more whole digits than its precision allows): never sent, so never refused. */
+    unfit?: number;
     /** Stamp fields describe says this user cannot update; they were not sent (or, for the score, nothing was). */
     notEditable: string[];
 }
@@ -427,15 +429,22 @@ export async function stampLeads(
 ): Promise<StampSummary> {
     if (stamps.length === 0) return { stamped: 0, deferred: 0, notEditable: [] };
     // Describe lists a field as updateable only when this user may edit it (field-level security included).
-    const { fields } = (await conn.describe('Lead')) as { fields: { name: string; updateable?: boolean }[] };
+    const { fields } = (await conn.describe('Lead')) as {
+        fields: { name: string; updateable?: boolean; precision?: number; scale?: number }[];
+    };
     const updateable = new Set(fields.filter((f) => f.updateable).map((f) => f.name));
+    // A score the field cannot hold would be refused every night, as the lead stays unstamped: left out instead.
+    const target = fields.find((f) => f.name === 'Score_At_Handoff__c');
+    const whole = target?.precision ? target.precision - (target.scale ?? 0) : Infinity;
+    const fits = (score: number) => Math.abs(Number(score.toFixed(target?.scale ?? 0))) < 10 ** whole;
     const notEditable = ['Score_At_Handoff__c', 'Handoff_Score_Source__c', 'Handoff_Date__c'].filter(
         (f) => !updateable.has(f)
     );
     if (!updateable.has('Score_At_Handoff__c') || !updateable.has('Handoff_Score_Source__c'))
         return { stamped: 0, deferred: stamps.length, notEditable };
     const dated = updateable.has('Handoff_Date__c');
-    const batch = stamps.slice(0, Math.max(0, limit));
+    const fitting = stamps.filter((s) => fits(s.score));
+    const batch = fitting.slice(0, Math.max(0, limit));
     const records = batch.map((s) => ({
         attributes: { type: 'Lead' },
         Id: s.id,
@@ -446,7 +455,13 @@ export async function stampLeads(
     const failures = await collections(conn, 'PATCH', records);
     if (failures.length > 0)
         throw new PartialWriteError(failures.map(({ fullName, message }) => ({ fullName, message })));
-    return { stamped: records.length, deferred: stamps.length - records.length, notEditable };
+    const unfit = stamps.length - fitting.length;
+    return {
+        stamped: records.length,
+        deferred: fitting.length - records.length,
+        notEditable,
+        ...(unfit > 0 ? { unfit } : {})
+    };
 }
 
 /**

@@ -20,6 +20,11 @@ export interface EmulatedOrg {
     /** Describe types where the built-in guess (see fieldType) is wrong or the field is not a known one. */
     fieldTypes?: Record<string, Record<string, string>>;
     metadata: Map<string, { label: string; values: Record<string, string | null> }>;
+    /**
+     * The org's own validation rules (or a flow that fails): an update whose resulting record `refuses` is refused
+     * with FIELD_CUSTOM_VALIDATION_EXCEPTION, as nothing outside the org can know beforehand.
+     */
+    validationRules?: { object: string; message: string; refuses: (record: Row) => boolean }[];
 }
 
 /** Describe types of the standard and package fields the job touches; anything else is a string. */
@@ -460,6 +465,18 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
                 method === 'PATCH' ? rows.find((r) => r.Id === values.Id) : undefined
             );
             if (refused) return { id: values.Id ?? null, success: false, errors: [refused] };
+            const before = method === 'PATCH' ? rows.find((r) => r.Id === values.Id) : undefined;
+            const rule = org.validationRules?.find(
+                (v) => v.object === type && v.refuses({ ...before, ...values } as Row)
+            );
+            if (rule)
+                return {
+                    id: values.Id ?? null,
+                    success: false,
+                    errors: [
+                        { statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: rule.message, fields: [] }
+                    ]
+                };
             if (method === 'POST') {
                 const id = `a0${type.length}${String(rows.length + 1).padStart(13, '0')}`;
                 rows.push({ ...values, Id: id });

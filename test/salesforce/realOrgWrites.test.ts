@@ -122,6 +122,30 @@ test('at most the cap is stamped in one run; the rest are left for the following
     }
 });
 
+test('a score the field cannot hold is not sent, so it cannot fail every night', async () => {
+    const org = emulatedOrgFrom({ seed: 1, asOf: '2026-10-31', months: 1, segments: [] });
+    org.sobjects.Lead = ['00QOPEN000000001', '00QOPEN000000002'].map((Id) => ({
+        Id,
+        Status: 'Working',
+        IsConverted: 'false'
+    }));
+    const e = await startEmulator(org, { user: JOB_USER });
+    try {
+        const summary = await stampLeads(conn(e), [
+            { id: '00QOPEN000000001', score: 12_345_678, source: 'Current', handoffDate: null },
+            { id: '00QOPEN000000002', score: 999_999.9, source: 'Current', handoffDate: null }
+        ]);
+        assert.equal(summary.stamped, 1);
+        assert.equal(summary.unfit, 1);
+        assert.deepEqual(
+            leadPatches(e).map((p) => p.Id),
+            ['00QOPEN000000002']
+        );
+    } finally {
+        await e.close();
+    }
+});
+
 function cli(args: string[], e: Emulator): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
         execFile(
@@ -145,12 +169,17 @@ function cli(args: string[], e: Emulator): Promise<{ code: number; stdout: strin
 
 test('a stamp the org refuses does not keep pilot leads out of their groups, nor converted leads get written', async () => {
     const org = emulatedOrgFrom();
-    // One handed-off lead with no snapshot and a current score no Number(7,1) field holds: its stamp is refused.
+    // The org's own validation rule refuses the stamp of one handed-off lead: nothing outside the org can foresee it.
     const victim = org.sobjects.Lead.find(
         (l) => l.IsConverted === 'false' && l.Handoff_Date__c && !l.Score_At_Handoff__c && l.pi__score__c
     )!;
-    victim.pi__score__c = '12345678';
-    org.sobjects.LeadHistory = org.sobjects.LeadHistory.filter((h) => h.LeadId !== victim.Id);
+    org.validationRules = [
+        {
+            object: 'Lead',
+            message: 'Score at handoff is locked for leads in review',
+            refuses: (r) => r.Id === victim.Id && r.Score_At_Handoff__c !== undefined
+        }
+    ];
     const e = await startEmulator(org, { bulkPageSize: 5000 });
     try {
         const r = await cli(
@@ -158,7 +187,12 @@ test('a stamp the org refuses does not keep pilot leads out of their groups, nor
             e
         );
         assert.equal(r.code, 1, r.stdout + r.stderr);
-        assert.match(r.stderr, new RegExp(`^Error: 1 write\\(s\\) failed: ${victim.Id}: .*valid range`));
+        assert.match(
+            r.stderr,
+            new RegExp(
+                `^Error: 1 write\\(s\\) failed: ${victim.Id}: Score at handoff is locked for leads in review`
+            )
+        );
         const grouped = org.sobjects.Lead.filter((l) => l.MQL_Pilot_Group__c);
         assert.ok(grouped.length > 100, `pilot leads grouped after the refused stamp: ${grouped.length}`);
         assert.equal(org.sobjects.MQL_Calibration_Run__c.length, 4, 'run records written');
