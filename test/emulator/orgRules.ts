@@ -339,10 +339,12 @@ export class Access {
         return this.object(object).some((o) => o.read || o.viewAll || o.modifyAll);
     }
 
+    /** Create access to an object (Modify All does not imply it; a set must allow create). */
     canCreate(object: string): boolean {
         return this.admin || this.object(object).some((o) => o.create);
     }
 
+    /** Edit access to an object's records. */
     canEdit(object: string): boolean {
         return this.admin || this.object(object).some((o) => o.edit || o.modifyAll);
     }
