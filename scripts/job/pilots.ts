@@ -89,8 +89,9 @@ export class PilotSink implements RecordSink {
         for (const { config, acc } of this.accs) {
             const group = pilotGroupOf(l, config, segment);
             // Only blank groups are stamped: a stamped lead was routed by its group, so it keeps it even if the
-            // pilot's test values are edited later.
-            if (group !== null && !l.pilotGroup) this.stamps.push({ id: l.id, group });
+            // pilot's test values are edited later. A converted lead (the only kind with a qualified date) is past
+            // routing and cannot be updated in an org (CANNOT_UPDATE_CONVERTED_LEAD): counted, not stamped.
+            if (group !== null && !l.pilotGroup && l.qualifiedDate === null) this.stamps.push({ id: l.id, group });
             // A lead already stamped keeps its stamped group for the comparison: that is how it was routed.
             acc.add(l, opportunity, segment);
         }

@@ -6,13 +6,20 @@ import type { OrgSide } from '../job/run';
 import { resolveSettings } from '../config/settings';
 import { connectFromEnv, connectTargetOrg } from './connection';
 import { OrgSource, readOrgSettings, readPolicies } from '../sources/org';
-import { runRecordsFor, stampLeads, stampPilotGroups, writeRecommendations, writeRunRecords } from './writes';
+import {
+    runRecordsFor,
+    stampLeads,
+    stampPilotGroups,
+    writeRecommendations,
+    writeRunRecords,
+    STAMP_LIMIT_PER_RUN
+} from './writes';
 import { restQueryAll } from './bulk';
 import type { RunSnapshot } from 'c/calibrationGovernance';
 import type { SfConnection } from './connection';
 import { retryPolicy, retrying } from './retry';
 import { failureLine, WriteLog } from './writeLog';
-import { OrgAccessError, OrgWriteError } from '../errors';
+import { OrgAccessError, OrgWriteError, PartialWriteError } from '../errors';
 
 /** The most runs of one segment governance reads: a year of nightly runs and then some. */
 export const HISTORY_RUNS_PER_SEGMENT = 400;
@@ -228,29 +235,66 @@ export const orgSide: OrgSide = {
                 // Every write goes through a connection that retries what is safe to retry and logs what landed.
                 const log = new WriteLog();
                 const w = retrying(raw, policy, log);
-                const stamps = opts.stamp ? source.stamps : [];
                 log.plan('runRecords', records.length);
-                log.plan('leadStamps', stamps.length);
                 log.plan('pilotGroups', pilotStamps.length);
+                // Each kind of write is attempted even when an earlier one had records refused (a refused stamp must
+                // not keep pilot leads out of their groups, nor a refused upsert the run records); a call that fails
+                // whole after its retries (an outage, an expired session) stops the writes there. Either way the run
+                // ends with the write log.
+                let refused: PartialWriteError | null = null;
+                const attempt = async <T>(write: () => Promise<T>, none: T): Promise<T> => {
+                    try {
+                        return await write();
+                    } catch (e) {
+                        if (!(e instanceof PartialWriteError)) throw e;
+                        refused ??= e;
+                        return none;
+                    }
+                };
                 let md: Awaited<ReturnType<typeof writeRecommendations>>;
                 let runs: number;
-                let stamped: number;
+                let stamps: Awaited<ReturnType<typeof stampLeads>>;
                 let grouped: number;
                 try {
-                    md = await writeRecommendations(w, result.segments, result.generatedAt, frozen);
+                    md = await attempt(
+                        () => writeRecommendations(w, result.segments, result.generatedAt, frozen),
+                        { upserted: [], unchanged: [] }
+                    );
                     log.plan('metadata', md.upserted.length);
-                    runs = await writeRunRecords(w, records);
-                    stamped = stamps.length > 0 ? await stampLeads(w, stamps) : 0;
+                    runs = await attempt(() => writeRunRecords(w, records), 0);
+                    stamps = opts.stamp
+                        ? await attempt(
+                              () => stampLeads(w, source.stamps, STAMP_LIMIT_PER_RUN, (n) => log.plan('leadStamps', n)),
+                              { stamped: 0, deferred: 0, notEditable: [] }
+                          )
+                        : { stamped: 0, deferred: 0, notEditable: [] };
                     // Pilot groups are how a pilot routes: set whatever --no-stamp says, and only on leads with none yet.
-                    grouped = await stampPilotGroups(w, pilotStamps);
+                    grouped = await attempt(() => stampPilotGroups(w, pilotStamps), 0);
+                    if (refused) throw refused;
                 } catch (e) {
                     const steps = log.finish(e);
                     throw new OrgWriteError(failureLine(steps), steps);
                 }
+                const stamped = stamps.stamped;
+                const notes: string[] = [];
+                if (stamps.deferred > 0)
+                    notes.push(
+                        stamps.stamped === 0 && stamps.notEditable.length > 0
+                            ? `${stamps.deferred} not stamped: this user cannot edit ${stamps.notEditable.join(', ')}`
+                            : `${stamps.deferred} more left for the next runs: at most ${STAMP_LIMIT_PER_RUN} a run`
+                    );
+                if (stamps.unfit) notes.push(`${stamps.unfit} with a score too large for Score_At_Handoff__c not stamped`);
+                const later = notes.length > 0 ? ` (${notes.join('; ')})` : '';
                 return {
                     mode: 'org',
-                    summary: `${changes.size > 0 ? `Approved changes recorded: ${[...changes].map(([n, c]) => `${n} ${c.text}`).join(', ')}. ` : ''}Wrote recommendation fields on ${md.upserted.length} MQL_Threshold__mdt record(s) (${md.unchanged.length} unchanged), ${runs} MQL_Calibration_Run__c record(s) (one per segment for ${result.asOf}, replaced on a rerun), stamped ${stamped} lead(s)${grouped > 0 ? `, and set MQL_Pilot_Group__c on ${grouped} lead(s)` : ''}. The active thresholds were not changed.`,
-                    details: { metadata: md, runRecords: runs, stamped, pilotGroups: grouped },
+                    summary: `${changes.size > 0 ? `Approved changes recorded: ${[...changes].map(([n, c]) => `${n} ${c.text}`).join(', ')}. ` : ''}Wrote recommendation fields on ${md.upserted.length} MQL_Threshold__mdt record(s) (${md.unchanged.length} unchanged), ${runs} MQL_Calibration_Run__c record(s) (one per segment for ${result.asOf}, replaced on a rerun), stamped ${stamped} lead(s)${later}${grouped > 0 ? `, and set MQL_Pilot_Group__c on ${grouped} lead(s)` : ''}. The active thresholds were not changed.`,
+                    details: {
+                        metadata: md,
+                        runRecords: runs,
+                        stamped,
+                        stampsDeferred: stamps.deferred,
+                        pilotGroups: grouped
+                    },
                     log: log.finish()
                 };
             },

@@ -3,13 +3,17 @@
  * active threshold, which admins own), one MQL_Calibration_Run__c per segment, and score stamps on leads that lack
  * one. Every result is checked; failures are collected and reported together as a PartialWriteError.
  */
-import type { SegmentResult } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import {
+    bandsFromFine,
+    type FineBand,
+    type SegmentResult
+} from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 import type { JobResult } from '../report/report';
 import { recommendationValues } from '../output/metadataFolder';
 import type { SfConnection } from './connection';
 import type { LeadStamp } from '../sources/org';
 import { restQueryAll } from './bulk';
-import { PartialWriteError } from '../errors';
+import { CalibrationJobError, PartialWriteError } from '../errors';
 
 /** The MQL_Threshold__mdt fields the job may change. Everything else is carried over exactly as read. */
 export const JOB_METADATA_FIELDS = [
@@ -48,8 +52,20 @@ function typed(type: string, value: string | number | null): unknown {
     return { '@xsi:type': type, '': String(value) };
 }
 
-const same = (a: unknown, b: unknown): boolean =>
-    ((a as { '': string } | null)?.[''] ?? null) === ((b as { '': string } | null)?.[''] ?? null);
+/** Metadata CRUD calls (read, upsert) take at most this many records each. */
+const METADATA_BATCH = 10;
+
+/**
+ * Whether a value read back equals the one about to be written. The org answers a number in its own format
+ * ("65.0" for 65, "0.150" for 0.15), so two values that both read as finite numbers are compared as numbers.
+ */
+const same = (a: unknown, b: unknown): boolean => {
+    const x = (a as { '': string } | null)?.[''] ?? null;
+    const y = (b as { '': string } | null)?.[''] ?? null;
+    if (x === y) return true;
+    if (x === null || y === null || x.trim() === '' || y.trim() === '') return false;
+    return Number.isFinite(Number(x)) && Number(x) === Number(y);
+};
 
 export interface MetadataWriteSummary {
     upserted: string[];
@@ -59,7 +75,8 @@ export interface MetadataWriteSummary {
 /**
  * Upserts the recommendation fields of each segment's MQL_Threshold__mdt record. A CustomMetadata upsert replaces
  * the whole record, so each record is read first and every field the job does not own — the active threshold
- * included — is written back exactly as read. Batches of 10; every result checked.
+ * included — is written back exactly as read. Reads and upserts in batches of 10; every result checked; a record
+ * whose values equal what is there (numbers compared as numbers) is not upserted.
  */
 export async function writeRecommendations(
     conn: SfConnection,
@@ -68,7 +85,13 @@ export async function writeRecommendations(
     frozenUntil: Map<string, string> = new Map()
 ): Promise<MetadataWriteSummary> {
     const fullNames = segments.map((s) => `MQL_Threshold.${s.name}`);
-    const read = [await conn.metadata.read('CustomMetadata', fullNames)].flat() as MdRecord[];
+    const read: MdRecord[] = [];
+    for (let i = 0; i < fullNames.length; i += METADATA_BATCH)
+        read.push(
+            ...([
+                await conn.metadata.read('CustomMetadata', fullNames.slice(i, i + METADATA_BATCH))
+            ].flat() as MdRecord[])
+        );
     const records: object[] = [];
     const summary: MetadataWriteSummary = { upserted: [], unchanged: [] };
     segments.forEach((s, i) => {
@@ -100,8 +123,10 @@ export async function writeRecommendations(
         summary.upserted.push(fullNames[i]);
     });
     const failures: { fullName: string; message: string }[] = [];
-    for (let i = 0; i < records.length; i += 10) {
-        const results = [await conn.metadata.upsert('CustomMetadata', records.slice(i, i + 10))].flat() as {
+    for (let i = 0; i < records.length; i += METADATA_BATCH) {
+        const results = [
+            await conn.metadata.upsert('CustomMetadata', records.slice(i, i + METADATA_BATCH))
+        ].flat() as {
             fullName: string;
             success: boolean | string;
             errors?: { message: string } | { message: string }[];
@@ -127,7 +152,8 @@ export async function writeRecommendations(
  * an approved change) and, in Details_JSON__c, the segment's governance and pilots for the dashboard.
  */
 export function runRecordsFor(
-    result: Pick<JobResult, 'asOf' | 'source' | 'generatedAt' | 'segments' | 'governance' | 'pilots'>
+    result: Pick<JobResult, 'asOf' | 'source' | 'generatedAt' | 'segments' | 'governance' | 'pilots'> &
+        Partial<Pick<JobResult, 'settings'>>
 ): Record<string, unknown>[] {
     return result.segments.map((s) => {
         const g = result.governance?.find((x) => x.segment === s.name) ?? null;
@@ -139,17 +165,126 @@ export function runRecordsFor(
     });
 }
 
-/** The MQL_Calibration_Run__c record of one segment, as the dashboard reads it. */
+/**
+ * Characters each text field of MQL_Calibration_Run__c holds: the <length> of its field in force-app (a test
+ * keeps the two equal). A record whose value does not fit would be refused by the org, and only after the
+ * metadata had been written, so every record is fitted here, before the first write.
+ */
+export const RUN_TEXT_LIMITS: Readonly<Record<string, number>> = {
+    Name: 80,
+    Segment__c: 80,
+    Source__c: 80,
+    Status__c: 40,
+    Recommendation_Reason__c: 255,
+    Threshold_Change__c: 255,
+    Recommendation_JSON__c: 131_072,
+    Bands_JSON__c: 131_072,
+    Fine_Bands_JSON__c: 131_072,
+    Scenarios_JSON__c: 131_072,
+    Triggers_JSON__c: 32_768,
+    Details_JSON__c: 131_072
+};
+
+/** A run record that cannot be made to fit its fields: named before anything is written. */
+export class RunRecordTooLongError extends CalibrationJobError {
+    override readonly name = 'RunRecordTooLongError';
+}
+
+/** Coarser steps tried in turn when a table does not fit: 1-2-5 steps keep the bands on round scores. */
+const STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000];
+
+/** One-point counts summed into `step`-point groups, each keyed by its lowest score (what scenarioAt compares). */
+export function coarserFineBands(fine: FineBand[], step: number): FineBand[] {
+    if (step <= 1) return fine;
+    const out = new Map<number, FineBand>();
+    for (const f of fine) {
+        const score = Math.floor(f.score / step) * step;
+        const g = out.get(score);
+        if (!g) {
+            out.set(score, { ...f, score, recent: { ...f.recent } });
+            continue;
+        }
+        for (const k of [
+            'handedOff',
+            'accepted',
+            'rejected',
+            'neverWorked',
+            'qualified',
+            'opportunities',
+            'won',
+            'pipelineAmount',
+            'wonAmount'
+        ] as const)
+            g[k] += f[k] ?? 0;
+        for (const k of Object.keys(g.recent) as (keyof FineBand['recent'])[]) g.recent[k] += f.recent[k];
+    }
+    return [...out.values()].sort((a, b) => a.score - b.score);
+}
+
+/**
+ * The one-point table as JSON that fits `max` characters: exact when it fits (about 290 characters a distinct
+ * score, so up to some 450 scores), else summed into the smallest 1-2-5 step that fits. A threshold between two
+ * group bottoms is then read as the group's bottom by the what-if slider: the step is the slider's resolution,
+ * and is recorded in Details_JSON__c.
+ */
+export function fitFineBands(fine: FineBand[], max: number): { json: string; step: number } {
+    for (const step of STEPS) {
+        const json = JSON.stringify(coarserFineBands(fine, step));
+        if (json.length <= max) return { json, step };
+    }
+    throw new RunRecordTooLongError(
+        `Fine_Bands_JSON__c: the score table does not fit ${max} characters at any step`
+    );
+}
+
+/**
+ * The band table as JSON that fits `max` characters: the engine's own bands when they fit, else rebuilt by the
+ * engine from the one-point counts at the smallest multiple of the band width that fits (on a 0-10,000 score
+ * scale, 10-point bands are a thousand rows).
+ */
+export function fitBands(
+    s: Pick<SegmentResult, 'bands' | 'fineBands'>,
+    width: number,
+    healthy: { min: number; max: number },
+    max: number
+): { json: string; width: number } {
+    const exact = JSON.stringify(s.bands);
+    if (exact.length <= max) return { json: exact, width };
+    for (const k of STEPS.slice(1)) {
+        const json = JSON.stringify(bandsFromFine(s.fineBands, width * k, healthy));
+        if (json.length <= max) return { json, width: width * k };
+    }
+    throw new RunRecordTooLongError(
+        `Bands_JSON__c: the band table does not fit ${max} characters at any width`
+    );
+}
+
+/** The healthy MQL→SQL range the engine uses by default, for callers that do not pass the run's settings. */
+const DEFAULT_HEALTHY = { min: 0.3, max: 0.5 };
+
+/**
+ * The MQL_Calibration_Run__c record of one segment, as the dashboard reads it. Every text field fits its length
+ * (RUN_TEXT_LIMITS): the score tables are coarsened to fit on any score scale, short texts are cut with an
+ * ellipsis, and anything else that cannot fit raises RunRecordTooLongError naming the segment and field.
+ */
 export function runRecord(
     s: SegmentResult,
     result: Pick<JobResult, 'asOf' | 'source' | 'generatedAt'> &
-        Partial<Pick<JobResult, 'governance' | 'pilots'>>,
+        Partial<Pick<JobResult, 'governance' | 'pilots' | 'settings'>>,
     extra: Record<string, unknown> = {}
 ): Record<string, unknown> {
     const active = s.scenarios.find((c) => c.label === 'Active');
-    return {
+    const fine = fitFineBands(s.fineBands, RUN_TEXT_LIMITS.Fine_Bands_JSON__c);
+    const width = result.settings?.bandWidth ?? (s.bands.length > 0 ? s.bands[0].to - s.bands[0].from : 10);
+    const bands = fitBands(
+        s,
+        width,
+        result.settings?.healthySqlRate ?? DEFAULT_HEALTHY,
+        RUN_TEXT_LIMITS.Bands_JSON__c
+    );
+    const record: Record<string, unknown> = {
         attributes: { type: 'MQL_Calibration_Run__c' },
-        Name: `${s.name} ${result.asOf}`.slice(0, 80),
+        Name: `${s.name} ${result.asOf}`,
         Segment__c: s.name,
         Run_Key__c: runKey(s.name, result.asOf),
         Run_At__c: result.generatedAt,
@@ -170,8 +305,8 @@ export function runRecord(
         SQL_Rate__c: active && active.mqls > 0 ? Math.round((active.sqls / active.mqls) * 1000) / 10 : null,
         Trigger_Count__c: s.triggers.length,
         Recommendation_JSON__c: JSON.stringify(s.recommendation),
-        Bands_JSON__c: JSON.stringify(s.bands),
-        Fine_Bands_JSON__c: JSON.stringify(s.fineBands),
+        Bands_JSON__c: bands.json,
+        Fine_Bands_JSON__c: fine.json,
         Scenarios_JSON__c: JSON.stringify(s.scenarios),
         Triggers_JSON__c: JSON.stringify(s.triggers),
         Details_JSON__c: JSON.stringify({
@@ -179,10 +314,23 @@ export function runRecord(
             diagnostics: s.diagnostics,
             sample: s.sample,
             governance: result.governance?.find((g) => g.segment === s.name) ?? null,
-            pilots: (result.pilots ?? []).filter((p) => p.config.segment === s.name)
+            pilots: (result.pilots ?? []).filter((p) => p.config.segment === s.name),
+            // What the stored tables hold when the score scale made the engine's own too long for their fields.
+            resolution: { fineBandStep: fine.step, bandWidth: bands.width }
         }),
         ...extra
     };
+    for (const [field, max] of Object.entries(RUN_TEXT_LIMITS)) {
+        const v = record[field];
+        if (typeof v !== 'string' || v.length <= max) continue;
+        if (field.endsWith('_JSON__c'))
+            throw new RunRecordTooLongError(
+                `MQL_Calibration_Run__c ${s.name}: ${field} is ${v.length} characters, the field holds ${max}`
+            );
+        // Names and one-line texts: the start says what it is; the rest is in the report.
+        record[field] = `${v.slice(0, max - 1)}…`;
+    }
+    return record;
 }
 
 /**
@@ -263,22 +411,74 @@ export async function writeRunRecords(
 }
 
 /**
- * Stamps the score at handoff and its source — and the handoff date of a converted lead that had none — on
- * leads the source read without a snapshot, so the next run reads them as stamped. The source only lists leads
- * whose Score_At_Handoff__c was blank, so a stamp is never overwritten, and a rerun finds nothing to stamp.
+ * Leads stamped in one run at most. Every update fires the org's Lead triggers and flows, and Salesforce takes
+ * 200 records a call: 100,000 stamps would be 500 calls and, in a busy org, hours of automation. What is left
+ * is stamped by the following nights (the leads still read without a snapshot); the scores are rebuilt from
+ * history meanwhile, so the analysis does not wait for the stamps.
  */
-export async function stampLeads(conn: SfConnection, stamps: LeadStamp[]): Promise<number> {
-    const records = stamps.map((s) => ({
+export const STAMP_LIMIT_PER_RUN = 10_000;
+
+/** What stampLeads did: leads stamped, leads left for a later run, and stamp fields the user may not edit. */
+export interface StampSummary {
+    stamped: number;
+    deferred: number;
+    /** Scores the field cannot hold (more whole digits than its precision allows): never sent, so never refused. */
+    unfit?: number;
+    /** Stamp fields describe says this user cannot update; they were not sent (or, for the score, nothing was). */
+    notEditable: string[];
+}
+
+/**
+ * Stamps the score at handoff and its source — and a handoff date the source rebuilt, where the user may edit
+ * Handoff_Date__c — on leads the source read without a snapshot, so the next run reads them as stamped. The
+ * source lists only unconverted leads whose Score_At_Handoff__c was blank (a converted lead cannot be updated),
+ * so a stamp is never overwritten and a rerun finds nothing to stamp. Describe decides what is sent: a field
+ * the user cannot update is never in a request, and without edit on the score fields nothing is stamped. At
+ * most `limit` leads a run.
+ */
+export async function stampLeads(
+    conn: SfConnection,
+    stamps: LeadStamp[],
+    limit: number = STAMP_LIMIT_PER_RUN,
+    /** Told how many stamps will be sent, once that is known (the write log's plan for the step). */
+    planned?: (count: number) => void
+): Promise<StampSummary> {
+    if (stamps.length === 0) return { stamped: 0, deferred: 0, notEditable: [] };
+    // Describe lists a field as updateable only when this user may edit it (field-level security included).
+    const { fields } = (await conn.describe('Lead')) as {
+        fields: { name: string; updateable?: boolean; precision?: number; scale?: number }[];
+    };
+    const updateable = new Set(fields.filter((f) => f.updateable).map((f) => f.name));
+    // A score the field cannot hold would be refused every night, as the lead stays unstamped: left out instead.
+    const target = fields.find((f) => f.name === 'Score_At_Handoff__c');
+    const whole = target?.precision ? target.precision - (target.scale ?? 0) : Infinity;
+    const fits = (score: number) => Math.abs(Number(score.toFixed(target?.scale ?? 0))) < 10 ** whole;
+    const notEditable = ['Score_At_Handoff__c', 'Handoff_Score_Source__c', 'Handoff_Date__c'].filter(
+        (f) => !updateable.has(f)
+    );
+    if (!updateable.has('Score_At_Handoff__c') || !updateable.has('Handoff_Score_Source__c'))
+        return { stamped: 0, deferred: stamps.length, notEditable };
+    const dated = updateable.has('Handoff_Date__c');
+    const fitting = stamps.filter((s) => fits(s.score));
+    const batch = fitting.slice(0, Math.max(0, limit));
+    const records = batch.map((s) => ({
         attributes: { type: 'Lead' },
         Id: s.id,
         Score_At_Handoff__c: s.score,
         Handoff_Score_Source__c: s.source,
-        ...(s.handoffDate ? { Handoff_Date__c: s.handoffDate } : {})
+        ...(dated && s.handoffDate ? { Handoff_Date__c: s.handoffDate } : {})
     }));
+    planned?.(records.length);
     const failures = await collections(conn, 'PATCH', records);
     if (failures.length > 0)
         throw new PartialWriteError(failures.map(({ fullName, message }) => ({ fullName, message })));
-    return records.length;
+    const unfit = stamps.length - fitting.length;
+    return {
+        stamped: records.length,
+        deferred: fitting.length - records.length,
+        notEditable,
+        ...(unfit > 0 ? { unfit } : {})
+    };
 }
 
 /**

@@ -433,18 +433,13 @@ export class OrgSource implements CalibrationSource {
             (lead.scoreSource !== 'History' && lead.scoreSource !== 'Current')
         )
             return;
-        // Status history and a conversion record when the handoff happened; the current status alone does not (the
-        // creation date stands in), so that guess is never stamped. A filled Handoff_Date__c is never replaced.
-        const convertedOn =
-            !row.Handoff_Date__c && row.IsConverted === 'true' ? row.ConvertedDate : undefined;
+        // A converted lead cannot be updated (CANNOT_UPDATE_CONVERTED_LEAD) without "Edit converted leads", which
+        // the job's set does not ask for: its score and handoff are rebuilt from history each night instead.
+        if (row.IsConverted === 'true') return;
+        // Status history says when the handoff happened; the current status alone does not (the creation date
+        // stands in), so that guess is never stamped. A filled Handoff_Date__c is never replaced.
         const handoffDate =
-            row.Handoff_Date__c || !lead.handoffDate
-                ? null
-                : handoff === 'StatusHistory'
-                  ? lead.handoffDate
-                  : convertedOn
-                    ? `${convertedOn.slice(0, 10)}T00:00:00.000Z`
-                    : null;
+            !row.Handoff_Date__c && lead.handoffDate && handoff === 'StatusHistory' ? lead.handoffDate : null;
         this.stampStore.add({
             id: lead.id,
             score: lead.scoreAtHandoff,

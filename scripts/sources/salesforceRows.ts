@@ -14,7 +14,7 @@ import {
     type SegmentRule
 } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 import { statusPathOf, type ScoreHistoryRow, type StatusHistoryRow } from '../synthetic/generator';
-import { RowError } from '../errors';
+import { RowError, SettingsError } from '../errors';
 
 export type Row = Record<string, string | undefined>;
 
@@ -159,12 +159,14 @@ export function ruleFields(
  * Rejection_Reason__c set or a rejected status. Qualified: IsConverted or a qualified status. Accepted: handed
  * off, not rejected, and worked (First_Touch_Date__c) or converted, or in an accepted status. The score at
  * handoff is the snapshot when present; otherwise it is left null for the ScoreResolver. Throws RowError naming
- * the field for a value it cannot read, or for a Status that no configured list knows.
+ * the field for a value it cannot read. A Status no configured list names is an open lead (an org adds statuses
+ * the settings never heard of; that must not stop the run); a Status listed both as open and as handed off, or
+ * both as accepted and as rejected, is a SettingsError, since no reading of it is right.
  */
 /** What rowToLead derives from a context once, not per row (a source maps millions of rows with one context). */
 interface Derived {
+    /** Some handoff status is configured: without one, no status says a lead was handed off. */
     configured: boolean;
-    known: Set<string>;
     handedOff: Set<string>;
     rejected: Set<string>;
     qualified: Set<string>;
@@ -179,9 +181,17 @@ function derive(ctx: MappingContext): Derived {
     if (!d) {
         const st = ctx.statuses;
         const handedOff = [...st.handoff, ...st.accepted, ...st.rejected, ...st.qualified];
+        const both = (a: string[], b: string[], what: string) => {
+            const clash = a.find((x) => b.includes(x));
+            if (clash !== undefined)
+                throw new SettingsError(
+                    `statuses: "${clash}" is listed as ${what}; a lead status can be only one`
+                );
+        };
+        both(st.open, handedOff, 'open and as handed off (handoff, accepted, rejected or qualified)');
+        both(st.accepted, st.rejected, 'accepted and as rejected');
         d = {
             configured: handedOff.length > 0,
-            known: new Set([...st.open, ...handedOff]),
             handedOff: new Set(handedOff),
             rejected: new Set(st.rejected),
             qualified: new Set(st.qualified),
@@ -198,9 +208,6 @@ export function rowToLead(row: Row, ctx: MappingContext): LeadRecord {
     if (!id) throw new RowError('Id', 'missing');
     const status = text(row, 'Status');
     const d = derive(ctx);
-    if (d.configured && status !== null && !d.known.has(status)) {
-        throw new RowError('Status', `unknown status "${status}" (not in the settings' statuses)`);
-    }
     const converted = bool(row, 'IsConverted');
     const reason = text(row, 'Rejection_Reason__c');
     const rejected = reason !== null || (status !== null && d.rejected.has(status));
@@ -215,6 +222,8 @@ export function rowToLead(row: Row, ctx: MappingContext): LeadRecord {
         !rejected &&
         (firstTouch !== null || converted || (status !== null && d.accepted.has(status)));
     const snapshot = num(row, 'Score_At_Handoff__c');
+    // A score the job stamped says where it came from: read back as History or Current, not as a snapshot.
+    const stampedFrom = text(row, 'Handoff_Score_Source__c');
     const current = num(row, ctx.scoreField);
     const attributes: Record<string, string | number | boolean | null> = {};
     for (const f of d.ruleFields) attributes[f] = typed(text(row, f));
@@ -227,7 +236,12 @@ export function rowToLead(row: Row, ctx: MappingContext): LeadRecord {
         id,
         segment,
         scoreAtHandoff: snapshot,
-        scoreSource: snapshot !== null ? 'Snapshot' : null,
+        scoreSource:
+            snapshot === null
+                ? null
+                : stampedFrom === 'History' || stampedFrom === 'Current'
+                  ? stampedFrom
+                  : 'Snapshot',
         currentScore: current,
         handoffDate,
         createdDate: text(row, 'CreatedDate'),

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { dropConnection, takeFault as takeQueued, type FaultScope, type MidBatchFault } from './faults';
+import { Access, loadOrgRules, OrgGuard, OrgRefusal, type EmulatedUser } from './orgRules';
 
 export type Row = Record<string, string | number | boolean | null>;
 
@@ -22,6 +23,11 @@ export interface EmulatedOrg {
     metadata: Map<string, { label: string; values: Record<string, string | null> }>;
     /** External id fields per sObject (unique): what an upsert may key on, and what an insert may not repeat. */
     externalIds?: Record<string, string[]>;
+    /**
+     * The org's own validation rules (or a flow that fails): an update whose resulting record `refuses` is refused
+     * with FIELD_CUSTOM_VALIDATION_EXCEPTION, as nothing outside the org can know beforehand.
+     */
+    validationRules?: { object: string; message: string; refuses: (record: Row) => boolean }[];
 }
 
 /** Describe types of the standard and package fields the job touches; anything else is a string. */
@@ -116,6 +122,13 @@ export interface EmulatorOptions {
     username?: string;
     /** The refresh token /services/oauth2/token accepts (default 'REFRESH-1'). */
     refreshToken?: string;
+    /**
+     * Who the session belongs to (default 'admin'): the job's tests pass the job's permission set, and the org
+     * then refuses what that set does not allow (see orgRules.ts). The schema's rules hold for every user.
+     */
+    user?: EmulatedUser;
+    /** The force-app/main/default folder whose metadata and permission sets the org enforces (default: this project's). */
+    metadataRoot?: string;
 }
 
 export interface Emulator {
@@ -174,14 +187,9 @@ export function parseSoql(soql: string): {
 
 class SoqlError extends Error {}
 
-function evaluate(org: EmulatedOrg, soql: string): { fields: string[]; rows: Row[] } {
+function evaluate(org: EmulatedOrg, soql: string, guard: OrgGuard): { fields: string[]; rows: Row[] } {
     const q = parseSoql(soql);
-    const known = org.schema[q.from];
-    if (!known) throw new SoqlError(`INVALID_TYPE: sObject type '${q.from}' is not supported.`);
-    for (const f of [...q.fields, ...q.where.map((w) => w.field)]) {
-        if (!known.includes(f))
-            throw new SoqlError(`INVALID_FIELD: No such column '${f}' on entity '${q.from}'.`);
-    }
+    guard.checkQuery(q.from, [...q.fields, ...q.where.map((w) => w.field)]);
     let rows = rowsOf(org, q.from).filter((r) =>
         q.where.every((w) => {
             const v = r[w.field] ?? null;
@@ -258,6 +266,11 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
     const username = options.username ?? USERNAME;
     let token = 'TOKEN-1';
     let tokenN = 1;
+    const guard = new OrgGuard(
+        (object) => org.schema[object],
+        (object, field) => fieldType(org, object, field),
+        new Access(loadOrgRules(options.metadataRoot), options.user)
+    );
     const faults: Fault[] = [];
     const writes: WriteLogEntry[] = [];
     const requests: { method: string; path: string }[] = [];
@@ -293,6 +306,10 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
                     const [code, ...rest] = e.message.split(': ');
                     return restError(res, 400, code, rest.join(': '));
                 }
+                if (e instanceof OrgRefusal)
+                    return path.startsWith('/services/Soap/')
+                        ? soapFault(res, e.code, e.message)
+                        : restError(res, e.status, e.code, e.message);
                 restError(res, 500, 'UNKNOWN_EXCEPTION', (e as Error).message);
             }
         });
@@ -374,6 +391,7 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
             res.writeHead(503, { 'Content-Type': 'text/plain' });
             return void res.end('Service Unavailable');
         }
+        guard.checkApi();
         if (soap) return metadataApi(body, res);
         const rest = path.slice(api![0].length);
         if (method === 'GET' && rest === '/query')
@@ -382,21 +400,9 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
         if (method === 'GET' && more) return restMore(more[1], res, api![1]);
         const describe = /^\/sobjects\/(\w+)\/describe$/.exec(rest);
         if (method === 'GET' && describe) {
-            const fields = org.schema[describe[1]];
-            if (!fields) return restError(res, 404, 'NOT_FOUND', `The requested resource does not exist`);
-            return json(res, 200, {
-                name: describe[1],
-                label: describe[1],
-                custom: describe[1].endsWith('__c'),
-                queryable: true,
-                fields: fields.map((f) => ({
-                    name: f,
-                    label: f,
-                    type: fieldType(org, describe[1], f),
-                    nillable: f !== 'Id',
-                    custom: f.endsWith('__c')
-                }))
-            });
+            const described = guard.describe(describe[1]);
+            if (!described) return restError(res, 404, 'NOT_FOUND', `The requested resource does not exist`);
+            return json(res, 200, described);
         }
         if (method === 'GET' && rest === `/sobjects/User/${USER_ID}`)
             return json(res, 200, { attributes: { type: 'User' }, Id: USER_ID, Username: username });
@@ -435,7 +441,7 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
 
     function restQuery(soql: string, res: http.ServerResponse, version: string): void {
         const id = `01g${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-        cursors.set(id, evaluate(org, soql));
+        cursors.set(id, evaluate(org, soql, guard));
         page(id, version, res, 0);
     }
 
@@ -501,7 +507,22 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
                 }
                 row = rows.find((r) => r[upsertField!] === values[upsertField!]);
             }
-            if (method === 'POST' || (upsertType && !row)) {
+            // An upsert that finds no record creates one: the org checks it as an insert.
+            const creating = method === 'POST' || (!!upsertType && !row);
+            const existing = creating ? undefined : (row ?? rows.find((r) => r.Id === values.Id));
+            const refused = guard.checkWrite(creating ? 'POST' : 'PATCH', type, values, existing);
+            if (refused) {
+                out.push({ id: values.Id ?? null, success: false, errors: [refused] });
+                continue;
+            }
+            const rule = org.validationRules?.find(
+                (v) => v.object === type && v.refuses({ ...existing, ...values } as Row)
+            );
+            if (rule) {
+                out.push(fail('FIELD_CUSTOM_VALIDATION_EXCEPTION', rule.message));
+                continue;
+            }
+            if (creating) {
                 const dup = clash();
                 if (dup) {
                     out.push(
@@ -544,12 +565,13 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
             error?: string;
         } = { soql: query, polls: 0 };
         try {
-            job.result = evaluate(org, query);
+            job.result = evaluate(org, query, guard);
         } catch (e) {
             if (e instanceof SoqlError) {
                 const [code, ...rest] = e.message.split(': ');
                 return restError(res, 400, code, rest.join(': '));
             }
+            if (e instanceof OrgRefusal) return restError(res, e.status, e.code, e.message);
             throw e;
         }
         jobs.set(id, job);
@@ -652,7 +674,16 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
             res.writeHead(200, { 'Content-Type': 'text/xml;charset=UTF-8' });
             res.end(soapEnvelope(`<${call}Response>${inner}</${call}Response>`));
         };
+        // CRUD-based metadata calls take at most 10 components, reads and writes alike.
+        const count = call === 'readMetadata' ? (args.fullNames ?? []).length : (args.metadata ?? []).length;
+        if (count > 10)
+            return soapFault(
+                res,
+                'EXCEEDED_ID_LIMIT',
+                `record limit reached. cannot submit more than 10 records in a single call (${count} sent)`
+            );
         if (call === 'readMetadata') {
+            guard.checkMetadataRead();
             const names: string[] = (args.fullNames ?? []).map(String);
             return reply(
                 `<result>${names
@@ -729,6 +760,8 @@ export async function startEmulator(org: EmulatedOrg, options: EmulatorOptions =
                     }
                     values[field] = text;
                 }
+                const refused = guard.checkMetadataWrite(type, values);
+                if (refused) return metadataError(fullName, refused.statusCode, refused.message);
                 // A CustomMetadata upsert replaces the whole record, as a deploy does.
                 org.metadata.set(fullName, { label: String(md.label ?? fullName.split('.')[1]), values });
                 return `<result><created>${!exists}</created><fullName>${esc(fullName)}</fullName><success>true</success></result>`;

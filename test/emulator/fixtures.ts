@@ -23,60 +23,26 @@ import {
 import type { EmulatedOrg, Row } from './emulator';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadOrgRules, type EmulatedUser } from './orgRules';
 
 export const SCORE_FIELD = 'pi__score__c';
 
-const RUN_FIELDS = [
-    'Id',
-    'Name',
-    'Segment__c',
-    'Run_At__c',
-    'Run_Key__c',
-    'As_Of__c',
-    'Source__c',
-    'Is_Latest__c',
-    'Active_Threshold__c',
-    'Recommended_Threshold__c',
-    'Recommended_Low__c',
-    'Recommended_High__c',
-    'Recommendation_Reason__c',
-    'Status__c',
-    'Frozen_Until__c',
-    'Handed_Off__c',
-    'Won__c',
-    'Rejection_Rate__c',
-    'SQL_Rate__c',
-    'Trigger_Count__c',
-    'Threshold_Change__c',
-    'Recommendation_JSON__c',
-    'Bands_JSON__c',
-    'Fine_Bands_JSON__c',
-    'Scenarios_JSON__c',
-    'Triggers_JSON__c',
-    'Details_JSON__c'
-];
+/** The fields the project's metadata defines on an object (standard ones included), as deployed from force-app. */
+function projectFields(object: string): string[] {
+    return [...(loadOrgRules().objects.get(object)?.fields.keys() ?? [])].filter(
+        (f) => !['CreatedDate', 'LastModifiedDate', 'QualifiedApiName'].includes(f)
+    );
+}
 
-/** MQL_Threshold__mdt's fields as the package defines them (force-app), so the emulator knows exactly those. */
-const THRESHOLD_FIELDS = [
-    'Id',
-    'DeveloperName',
-    'MasterLabel',
-    ...readdirSync(
-        path.join(
-            __dirname,
-            '..',
-            '..',
-            'force-app',
-            'main',
-            'default',
-            'objects',
-            'MQL_Threshold__mdt',
-            'fields'
-        )
-    )
-        .map((f) => f.replace(/\.field-meta\.xml$/, ''))
-        .sort()
-];
+/**
+ * The integration user the job runs as in an org: only the job's permission set, plus read access to the fields
+ * the package cannot grant because they are not its own — the score field (Account Engagement's) and the demo
+ * override's field (the org's) — which the admin grants when naming them in settings.
+ */
+export const JOB_USER: EmulatedUser = {
+    permissionSets: ['MQL_Calibration_Job'],
+    grants: [`Lead.${SCORE_FIELD}`, 'Lead.Demo_Requested__c']
+};
 
 /** The fields force-app declares External ID on an object: what the emulator lets an upsert key on. */
 function externalIdsOf(object: string): string[] {
@@ -86,30 +52,15 @@ function externalIdsOf(object: string): string[] {
         .map((f) => f.replace(/\.field-meta\.xml$/, ''));
 }
 
-const SETTING_FIELDS = [
-    'Id',
-    'DeveloperName',
-    'MasterLabel',
-    'Score_Field__c',
-    'Handoff_Statuses__c',
-    'Accepted_Statuses__c',
-    'Rejected_Statuses__c',
-    'Qualified_Statuses__c',
-    'Lookback_Months__c',
-    'Band_Width__c',
-    'Target_Rejection_Rate__c',
-    'Healthy_SQL_Rate_Min__c',
-    'Healthy_SQL_Rate_Max__c',
-    'Min_Won_Deals__c',
-    'Min_Handed_Off__c',
-    'Min_Step__c',
-    'Scenario_Delta__c',
-    'Freeze_Days__c',
-    'SLA_Hours__c',
-    'Decay_Points__c',
-    'Decay_Days__c',
-    'Enterprise_Min_Employees__c'
-];
+/**
+ * A dashboard viewer: only the viewer set. The emulator has no UI API GraphQL endpoint, so tests read as the
+ * viewer through SOQL, which needs API Enabled where Lightning's in-session UI API does not; object access and
+ * field-level security apply to both alike.
+ */
+export const VIEWER_USER: EmulatedUser = {
+    permissionSets: ['MQL_Calibration_Viewer'],
+    userPermissions: ['ApiEnabled']
+};
 
 /** An emulated org holding a generated org (the demo by default), its thresholds and its settings record. */
 /** A pilot as an admin enters it in the segment's Pilot_* fields (all null when the segment runs none). */
@@ -188,12 +139,12 @@ export function emulatedOrgFrom(
             MQL_Calibration_Run__c: []
         },
         schema: {
-            Lead: [...lf.required, ...lf.optional],
+            Lead: [...new Set([...lf.required, ...lf.optional, ...projectFields('Lead')])],
             Opportunity: [...OPPORTUNITY_FIELDS.required, ...OPPORTUNITY_FIELDS.optional],
             LeadHistory: [...HISTORY_FIELDS.required, ...HISTORY_FIELDS.optional],
-            MQL_Calibration_Run__c: RUN_FIELDS,
-            MQL_Threshold__mdt: THRESHOLD_FIELDS,
-            MQL_Calibration_Setting__mdt: SETTING_FIELDS
+            MQL_Calibration_Run__c: projectFields('MQL_Calibration_Run__c'),
+            MQL_Threshold__mdt: projectFields('MQL_Threshold__mdt'),
+            MQL_Calibration_Setting__mdt: projectFields('MQL_Calibration_Setting__mdt')
         },
         metadata,
         externalIds: { MQL_Calibration_Run__c: externalIdsOf('MQL_Calibration_Run__c') }

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/emulator';
-import { emulatedOrgFrom } from '../emulator/fixtures';
+import { emulatedOrgFrom, JOB_USER } from '../emulator/fixtures';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
@@ -48,7 +48,7 @@ const latestRun = (e: Emulator, name: string) =>
     e.org.sobjects.MQL_Calibration_Run__c.find((r) => r.Segment__c === name && r.Is_Latest__c === true)!;
 
 test('propose → approve → freeze → review trigger → propose again; propose → reject → no re-proposal', async () => {
-    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000 });
+    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000, user: JOB_USER });
     try {
         // Night 1: the job proposes.
         const r1 = await nightly(e, '2026-10-31');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { csvLine } from '../../scripts/tools/csvWrite';
 import { startEmulator } from '../emulator/emulator';
-import { emulatedOrgFrom } from '../emulator/fixtures';
+import { emulatedOrgFrom, JOB_USER } from '../emulator/fixtures';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
@@ -152,7 +152,7 @@ test('a pilot shorter than six weeks in the settings file is refused, naming the
 test('an org pilot configured wrong in MQL_Threshold__mdt is named in one line, and nothing is written', async () => {
     const org = emulatedOrgFrom();
     org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Pilot_Min_Weeks__c = '4';
-    const e = await startEmulator(org, { bulkPageSize: 5000 });
+    const e = await startEmulator(org, { bulkPageSize: 5000, user: JOB_USER });
     try {
         const out = path.join(tmp(), 'out');
         const r = await run('calibrate.ts', ['--out', out], {

@@ -196,19 +196,21 @@ test('a non-numeric score is excluded and counted, and the run goes on', async (
     assert.equal(res.exclusionCounts['score at handoff is not a number'], 1);
 });
 
-test('an unknown status (with statuses configured) names the file, the line and the value', async () => {
+test('a status listed as open and as handed off is a one-line settings error naming it', async () => {
     const { dir, args } = files(
         HEAD + GOOD + '00Q2,Banana,2026-08-01T00:00:00.000+0000,false,,10,,,10,false,false\n'
     );
     const cfg = path.join(dir, 'settings.json');
     writeFileSync(
         cfg,
-        JSON.stringify({ statuses: { open: ['Open'], handoff: ['Working'], qualified: ['Qualified'] } })
+        JSON.stringify({
+            statuses: { open: ['Open', 'Working'], handoff: ['Working'], qualified: ['Qualified'] }
+        })
     );
     await expectError(
         [...args, '--config', cfg],
         dir,
-        /^Error: .*Lead\.csv:3: Status: unknown status "Banana"/
+        /^Error: statuses: "Working" is listed as open and as handed off/
     );
 });
 

@@ -13,7 +13,7 @@ import {
     type MappingContext,
     type Row
 } from '../../scripts/sources/salesforceRows';
-import { RowError } from '../../scripts/errors';
+import { RowError, SettingsError } from '../../scripts/errors';
 import {
     defaultSettings,
     type LeadRecord
@@ -189,9 +189,48 @@ test('orgs that track the funnel by status: statuses decide handoff, rejection a
     const sql = rowToLead(lead({ Status: 'SQL' }), c);
     assert.equal(sql.qualified, true);
     assert.equal(rowToLead(lead({ Status: 'Open' }), c).handoffDate, null);
-    const e = rowError(() => rowToLead(lead({ Status: 'Nurture' }), c));
-    assert.equal(e.field, 'Status');
-    assert.match(e.message, /unknown status "Nurture"/);
+    // A status no list names (an org adds them all the time) is an open lead, not an error that stops the run.
+    const nurture = rowToLead(lead({ Status: 'Nurture' }), c);
+    assert.deepEqual(
+        [nurture.handoffDate, nurture.accepted, nurture.rejected, nurture.qualified],
+        [null, false, false, false]
+    );
+});
+
+test('a status listed both as open and as handed off, or as accepted and rejected, is a settings error naming it', () => {
+    const open = {
+        open: ['Open', 'Working'],
+        handoff: ['Working'],
+        accepted: [],
+        rejected: [],
+        qualified: []
+    };
+    assert.throws(
+        () => rowToLead(lead({ Status: 'Open' }), ctx({ statuses: open })),
+        (e: Error) =>
+            e instanceof SettingsError && /"Working" is listed as open and as handed off/.test(e.message)
+    );
+    const both = { open: [], handoff: [], accepted: ['Working'], rejected: ['Working'], qualified: [] };
+    assert.throws(
+        () => rowToLead(lead({ Status: 'Open' }), ctx({ statuses: both })),
+        /statuses: "Working" is listed as accepted and as rejected/
+    );
+});
+
+test('a score the job stamped is read back with the source it was stamped from, not as a snapshot', () => {
+    const read = (source: string) =>
+        rowToLead(
+            lead({
+                Score_At_Handoff__c: '65.0',
+                Handoff_Score_Source__c: source,
+                Handoff_Date__c: '2026-05-01T00:00:00.000Z'
+            }),
+            ctx()
+        );
+    assert.deepEqual([read('Current').scoreAtHandoff, read('Current').scoreSource], [65, 'Current']);
+    assert.equal(read('History').scoreSource, 'History');
+    assert.equal(read('Snapshot').scoreSource, 'Snapshot');
+    assert.equal(read('').scoreSource, 'Snapshot', 'a flow or a person filled it: a snapshot');
 });
 
 test('with no statuses configured any Status is accepted', () => {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Connection } from 'jsforce';
 import { startEmulator, type Emulator } from '../emulator/emulator';
-import { emulatedOrgFrom } from '../emulator/fixtures';
+import { emulatedOrgFrom, JOB_USER } from '../emulator/fixtures';
 import { bulkQuery } from '../../scripts/salesforce/bulk';
 import type { SfConnection } from '../../scripts/salesforce/connection';
 import { writeRecommendations } from '../../scripts/salesforce/writes';
@@ -46,7 +46,7 @@ const envFor = (e: Emulator) => ({
 });
 
 before(async () => {
-    emu = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 1000 });
+    emu = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 1000, user: JOB_USER });
     demo = await cli(['--demo', '--json', '--out', out()], {});
 });
 after(() => emu.close());
@@ -116,6 +116,8 @@ test("the demo's pilot (SMB_Inbound, LeadSource Webinar / Paid Search since 2026
     for (const l of demoOrg.leads) {
         const entered = l.handoffDate ?? l.createdDate;
         if (l.segment !== 'SMB_Inbound' || !entered || entered.slice(0, 10) < '2026-09-26') continue;
+        // A converted lead is counted in its group but cannot be updated in an org, so it is not stamped.
+        if (l.qualified) continue;
         expected.set(l.id, ['Webinar', 'Paid Search'].includes(l.leadSource ?? '') ? 'Test' : 'Control');
     }
     const stamped = new Map(
@@ -154,7 +156,7 @@ test('rerunning is harmless: nothing re-stamped, the same run record per segment
 });
 
 test('--dry-run reads and computes but writes nothing', async () => {
-    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000 });
+    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000, user: JOB_USER });
     try {
         const r = await cli(['--json', '--dry-run', '--out', out()], envFor(e));
         assert.equal(r.code, 0, r.stdout);
@@ -165,8 +167,8 @@ test('--dry-run reads and computes but writes nothing', async () => {
     }
 });
 
-test('a metadata partial failure is reported with the record that failed, the write log goes in the report, and the run exits non-zero', async () => {
-    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000 });
+test('a metadata partial failure is reported with the record that failed, the write log goes in the report, the other writes still land, and the run exits non-zero', async () => {
+    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000, user: JOB_USER });
     e.faults.push({ kind: 'METADATA_PARTIAL', fullName: 'MQL_Threshold.Enterprise_Inbound' });
     try {
         const dir = out();
@@ -181,11 +183,8 @@ test('a metadata partial failure is reported with the record that failed, the wr
             readFileSync(path.join(dir, 'report.md'), 'utf8'),
             /MQL_Threshold\.Enterprise_Inbound: Emulated failure/
         );
-        assert.deepEqual(
-            e.org.sobjects.MQL_Calibration_Run__c,
-            [],
-            'the run stopped at the step that did not land whole'
-        );
+        // One refused record does not keep the evidence from the dashboard: every segment's run record lands.
+        assert.equal(e.org.sobjects.MQL_Calibration_Run__c.length, 4);
         // The other segment's record was written; Enterprise_Inbound kept what it had.
         assert.equal(e.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Recommended_Threshold__c, '65');
         assert.equal(
@@ -202,7 +201,7 @@ test('API faults that outlast the retries end in a clear one-line error, and not
         ['REQUEST_LIMIT_EXCEEDED', /REQUEST_LIMIT_EXCEEDED|TotalRequests Limit exceeded/],
         ['QUERY_TIMEOUT', /QUERY_TIMEOUT|running for too long/]
     ] as const) {
-        const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000 });
+        const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 5000, user: JOB_USER });
         e.faults.push({ kind, match: /\/jobs\/query$/, times: 10 });
         try {
             const r = await cli(['--out', out()], envFor(e));
@@ -241,7 +240,7 @@ async function count(c: SfConnection, soql: string): Promise<{ n: number; ids: S
 }
 
 test('an expired session is refreshed and the Bulk read completes, on job calls and on results pages', async () => {
-    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 700 });
+    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 700, user: JOB_USER });
     try {
         const c = conn(e);
         e.faults.push(
@@ -258,7 +257,7 @@ test('an expired session is refreshed and the Bulk read completes, on job calls 
 });
 
 test('a 503 and a connection cut mid-page are retried without losing or repeating a row', async () => {
-    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 1000 });
+    const e = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 1000, user: JOB_USER });
     try {
         e.faults.push({ kind: '503', match: /\/jobs\/query\/\w+$/ }, { kind: 'CUT', match: /results/ });
         const { n, ids } = await count(conn(e), 'SELECT Id FROM Lead');

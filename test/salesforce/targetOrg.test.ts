@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulator, USERNAME, type Emulator } from '../emulator/emulator';
-import { emulatedOrgFrom } from '../emulator/fixtures';
+import { emulatedOrgFrom, JOB_USER } from '../emulator/fixtures';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 for (const k of [
@@ -50,7 +50,7 @@ let demoOrg: Emulator;
 let emptyOrg: Emulator;
 
 before(async () => {
-    demoOrg = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 2000 });
+    demoOrg = await startEmulator(emulatedOrgFrom(), { bulkPageSize: 2000, user: JOB_USER });
     emptyOrg = await startEmulator(
         { sobjects: {}, schema: {}, metadata: new Map() },
         { username: 'fresh-job@emulated.example' }

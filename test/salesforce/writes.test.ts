@@ -330,7 +330,7 @@ test("run records: one per segment per as-of date, each segment's previous lates
     }
 });
 
-test('lead stamps carry only the stamp fields, the handoff date only when given, and a failed one is named', async () => {
+test('lead stamps carry only the stamp fields, the handoff date only when given and editable, and a failed one is named', async () => {
     const org = emulatedOrgFrom();
     const [a, b] = org.sobjects.Lead;
     const e = await startEmulator(org);
@@ -339,7 +339,7 @@ test('lead stamps carry only the stamp fields, the handoff date only when given,
             { id: String(a.Id), score: 71, source: 'History', handoffDate: null },
             { id: String(b.Id), score: 44, source: 'Current', handoffDate: '2026-05-04T00:00:00.000Z' }
         ]);
-        assert.equal(n, 2);
+        assert.deepEqual(n, { stamped: 2, deferred: 0, notEditable: [] });
         const sent = e.writes.flatMap((w) => JSON.parse(w.body).records);
         assert.deepEqual(sent, [
             {
