@@ -211,7 +211,8 @@ export function checkOutDir(out: string, repoRoot: string): string {
             `--out ${out}: refusing to replace a folder that holds the project; choose a folder of its own`
         );
     // A folder not there yet cannot be written by anyone: the lock is taken when the output is committed.
-    if (existsSync(path.dirname(abs))) {
+    // (A parent that is a file is left to the writability check, which names it.)
+    if (existsSync(path.dirname(abs)) && statSync(path.dirname(abs)).isDirectory()) {
         lock(abs);
         recover(abs);
     }

@@ -100,6 +100,8 @@ interface FieldNeed {
     sobject: string;
     field: string;
     edit: boolean;
+    /** The job may create records with it (run records are upserted; leads are only ever updated). */
+    create?: boolean;
     why: string;
 }
 
@@ -128,7 +130,7 @@ export async function checkFieldAccess(conn: SfConnection, needs: FieldNeed[]): 
             throw new OrgAccessError(
                 `${n.sobject}.${n.field}: the job's user cannot read this field (describe does not list it); ${n.why}. Assign the MQL_Calibration_Job permission set (or deploy force-app)`
             );
-        if (n.edit && (f.updateable === false || f.createable === false))
+        if (n.edit && (f.updateable === false || (n.create && f.createable === false)))
             throw new OrgAccessError(
                 `${n.sobject}.${n.field}: the job's user cannot edit this field; ${n.why}. Assign the MQL_Calibration_Job permission set, or run with --dry-run`
             );
@@ -144,13 +146,15 @@ function fieldNeeds(opts: { dryRun: boolean; stamp: boolean; pilots: boolean }):
         sobject: 'MQL_Calibration_Run__c',
         field,
         edit: write,
+        create: write,
         why: 'the job reads its earlier runs and writes one per segment'
     });
     const unstamped = 'without it every lead looks unstamped';
     return [
         lead('Score_At_Handoff__c', stamp, unstamped),
         lead('Handoff_Score_Source__c', stamp, unstamped),
-        lead('Handoff_Date__c', stamp, 'it says which leads were handed off'),
+        // Read, not edit: a stamp carries the handoff date only where this user may edit it (writes.ts asks describe).
+        lead('Handoff_Date__c', false, 'it says which leads were handed off'),
         ...(opts.pilots ? [lead('MQL_Pilot_Group__c', write, 'a running pilot sets it on new leads')] : []),
         ...[...HISTORY_FIELDS, 'Is_Latest__c', 'Run_Key__c'].map(run),
         ...(write ? RUN_RECORD_FIELDS.filter((f) => !HISTORY_FIELDS.includes(f)).map(run) : [])
@@ -256,11 +260,14 @@ export const orgSide: OrgSide = {
                 let stamps: Awaited<ReturnType<typeof stampLeads>>;
                 let grouped: number;
                 try {
-                    md = await attempt(
+                    const written = await attempt(
                         () => writeRecommendations(w, result.segments, result.generatedAt, frozen),
-                        { upserted: [], unchanged: [] }
+                        null
                     );
-                    log.plan('metadata', md.upserted.length);
+                    // What was meant to be upserted is known only when the step answered whole; else the log counts
+                    // what was sent.
+                    if (written) log.plan('metadata', written.upserted.length);
+                    md = written ?? { upserted: [], unchanged: [] };
                     runs = await attempt(() => writeRunRecords(w, records), 0);
                     stamps = opts.stamp
                         ? await attempt(

@@ -96,12 +96,17 @@ type Req = { method: string; url: string; body?: string; headers?: Record<string
  */
 export function retrying(conn: SfConnection, policy: RetryPolicy, log?: WriteLog): SfConnection {
     const again = <T>(fn: () => Promise<T>) => withRetry(fn, policy);
-    const write = async <T>(step: ReturnType<WriteLog['stepOf']>, sent: number, fn: () => Promise<T>) => {
+    const write = async <T>(
+        step: ReturnType<WriteLog['stepOf']>,
+        sent: number,
+        fn: () => Promise<T>,
+        names?: (string | undefined)[]
+    ) => {
         if (!log || !step) return again(fn);
         log.sending(step, sent);
         try {
             const res = await withRetry(fn, policy, () => log.retried(step));
-            log.answered(step, res);
+            log.answered(step, res, names);
             return res;
         } catch (e) {
             log.lost(step, sent, classify(e) === 'lost', e);
@@ -133,7 +138,10 @@ export function retrying(conn: SfConnection, policy: RetryPolicy, log?: WriteLog
                         const records = req.body ? recordsOf(req.body) : null;
                         const step = records ? (log?.stepOf(req.method, req.url, records) ?? null) : null;
                         if (insert) return target.request(req);
-                        return write(step, records?.length ?? 0, () => target.request(req));
+                        // The org answers record by record in the order sent, and a refused record's answer may
+                        // carry no id: its name comes from what was sent.
+                        const names = records?.map((r) => String(r.Id ?? r.Run_Key__c ?? '') || undefined);
+                        return write(step, records?.length ?? 0, () => target.request(req), names);
                     };
                 case 'query':
                     return (soql: string, o?: object) => again(() => target.query(soql, o));

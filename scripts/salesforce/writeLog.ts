@@ -93,14 +93,17 @@ export class WriteLog {
         this.steps.get(step)!.retries++;
     }
 
-    /** The org answered a call: each record's success or failure (collections and metadata alike). */
-    answered(step: WriteStep, response: unknown): void {
+    /**
+     * The org answered a call: each record's success or failure (collections and metadata alike). `names` are the
+     * sent records' ids or keys in order, for answers that name no record.
+     */
+    answered(step: WriteStep, response: unknown, names?: (string | undefined)[]): void {
         const s = this.steps.get(step)!;
-        for (const r of [response].flat() as Answer[]) {
+        for (const [i, r] of ([response].flat() as Answer[]).entries()) {
             if (r?.success === true || r?.success === 'true') s.landed++;
             else
                 s.failed.push({
-                    id: String(r?.fullName ?? r?.id ?? '(no id)'),
+                    id: String(r?.fullName ?? r?.id ?? names?.[i] ?? '(no id)'),
                     message:
                         ([r?.errors ?? []].flat() as { message?: string }[])
                             .map((e) => e?.message)

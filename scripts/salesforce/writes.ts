@@ -173,6 +173,7 @@ export function runRecordsFor(
 export const RUN_TEXT_LIMITS: Readonly<Record<string, number>> = {
     Name: 80,
     Segment__c: 80,
+    Run_Key__c: 80,
     Source__c: 80,
     Status__c: 40,
     Recommendation_Reason__c: 255,

@@ -177,7 +177,10 @@ export interface CsvFields {
 
 /** A header name or value as an error line may quote it: at most 60 characters, control characters as `\xNN`. */
 export function shortText(s: string, max = 60): string {
-    const cut = s.length > max ? `${s.slice(0, max)}... (${s.length.toLocaleString('en-US')} characters)` : s;
+    // A value cut already keeps its first cut (and the length it tells), however often it is quoted again.
+    const already = /^[^]*\.\.\. \([\d,]+ characters\)$/.test(s) && s.length <= max + 32;
+    const cut =
+        s.length > max && !already ? `${s.slice(0, max)}... (${s.length.toLocaleString('en-US')} characters)` : s;
     return cut.replace(
         /[\u0000-\u001f\u007f]/g,
         (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`

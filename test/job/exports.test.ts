@@ -294,15 +294,10 @@ test('the offline metadata folder carries the freeze and the pilot the settings 
 });
 
 test('an error quoting a value or a header cuts it short and shows control characters escaped, never raw NUL bytes', async () => {
-    const status = `Wor\u0000king${'x'.repeat(100_000)}`;
-    const { dir, args } = exportsOf(HEAD + row('00Q1', '55').replace('Working', status), {
-        settings: { statuses: { open: ['Open'], handoff: ['Working'] } }
-    });
-    const line = await refused(
-        args,
-        dir,
-        /Lead\.csv:2: Status: unknown status "Wor\\x00kingxxx.*\(100,008 characters\)/
-    );
+    // A handoff date that is not a date is refused with the value quoted.
+    const date = `2026-08\u0000-02${'x'.repeat(100_000)}`;
+    const { dir, args } = exportsOf(HEAD + row('00Q1', '55', '50', date));
+    const line = await refused(args, dir, /Lead\.csv:2: Handoff_Date__c: .*got "2026-08\\x00-02xxx.*\(100,\d{3} characters\)/);
     assert.ok(line.length < 400, `${line.length} characters`);
     assert.ok(!line.includes('\u0000'));
     // A missing column's error lists the header: a 200,000-character column name is cut.

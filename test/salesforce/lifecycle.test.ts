@@ -88,9 +88,13 @@ async function adminEdits(org: Org, segment: string, edits: Record<string, strin
     assert.equal(String(res[0].success), 'true', JSON.stringify(res));
 }
 
-/** One night of `npm run calibrate` against the org as the job's user, as a scheduler runs it. */
+/**
+ * One night of `npm run calibrate` against the org as the job's user, as a scheduler runs it. Each night has its own
+ * as-of date: a rerun for the same date replaces that date's runs and is judged against the runs before it.
+ */
 function nightly(
-    org: Org
+    org: Org,
+    asOf = AS_OF
 ): Promise<{ code: number; result: JobResult | null; error: string | null; stderr: string }> {
     const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'lsc-life-')), 'out');
     return new Promise((resolve) => {
@@ -102,7 +106,7 @@ function nightly(
                 path.join(ROOT, 'scripts', 'calibrate.ts'),
                 '--json',
                 '--as-of',
-                AS_OF,
+                asOf,
                 '--out',
                 out
             ],
@@ -224,7 +228,7 @@ test('the whole life: deploy, seed, nightly runs as the job set, approval, freez
 
         // Night 2: the change is recorded and frozen, nothing is stamped twice, stamps read back as stamped.
         const writesBefore = org.job.writes.length;
-        const n2 = await nightly(org);
+        const n2 = await nightly(org, '2026-11-01');
         assert.equal(n2.code, 0, n2.stderr);
         const r2 = n2.result!;
         assert.match(r2.writes.summary, /Approved changes recorded: SMB_Inbound 50 → 65\./);
@@ -282,7 +286,7 @@ test('a job set without Customize Application is refused the upserts, and the ru
         assert.equal(n.code, 1);
         assert.match(
             n.error!,
-            /^4 write\(s\) failed: MQL_Threshold\.\w+: .*Customize Application is required/
+            /^org writes stopped at recommendations: 0 of 4 landed, 4 failed \(MQL_Threshold\.\w+: .*Customize Application is required/
         );
         assert.equal(
             org.data.metadata.get('MQL_Threshold.SMB_Inbound')!.values.Recommended_Threshold__c,

@@ -5,7 +5,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from 'jsforce';
@@ -77,7 +77,18 @@ const leadPatches = (e: Emulator) =>
 test('stamps never carry Handoff_Date__c for a user who may not edit it, and the score stamp still lands', async () => {
     const org = emulatedOrgFrom({ seed: 1, asOf: '2026-10-31', months: 1, segments: [] });
     org.sobjects.Lead = [{ Id: '00QOPEN000000001', Status: 'Working', IsConverted: 'false' }];
-    const e = await startEmulator(org, { user: JOB_USER });
+    // The shipped job set may edit Handoff_Date__c; an org whose admin took that right away is this copy of it.
+    const root = path.join(mkdtempSync(path.join(os.tmpdir(), 'lsc-md-')), 'default');
+    cpSync(path.join(__dirname, '..', '..', 'force-app', 'main', 'default'), root, { recursive: true });
+    const set = path.join(root, 'permissionsets', 'MQL_Calibration_Job.permissionset-meta.xml');
+    const xml = readFileSync(set, 'utf8');
+    const narrowed = xml.replace(
+        /<editable>true<\/editable>(\s*<field>Lead\.Handoff_Date__c<\/field>)/,
+        '<editable>false</editable>$1'
+    );
+    assert.notEqual(narrowed, xml, 'the job set grants edit on Handoff_Date__c, which this test takes away');
+    writeFileSync(set, narrowed);
+    const e = await startEmulator(org, { user: JOB_USER, metadataRoot: root });
     try {
         const summary = await stampLeads(conn(e), [
             { id: '00QOPEN000000001', score: 71, source: 'History', handoffDate: '2026-05-04T00:00:00.000Z' }
@@ -190,7 +201,7 @@ test('a stamp the org refuses does not keep pilot leads out of their groups, nor
         assert.match(
             r.stderr,
             new RegExp(
-                `^Error: 1 write\\(s\\) failed: ${victim.Id}: Score at handoff is locked for leads in review`
+                `^Error: org writes stopped at lead stamps: \\d+ of \\d+ landed, 1 failed \\(${victim.Id}: Score at handoff is locked for leads in review\\)`
             )
         );
         const grouped = org.sobjects.Lead.filter((l) => l.MQL_Pilot_Group__c);
