@@ -35,9 +35,11 @@ export interface BandReason {
  * The top rejection reason of every band (method item 9: "rejection reasons per band; a reason above 40% of
  * rejections is named as the likely miscalibration"), as a stated test: in a band with at least 20 rejections that
  * give a reason, the top reason's count k of n is tested against H0 "its share is at most 40%" by the exact binomial
- * tail P(X ≥ k | n, 0.4). Every band-reason pair tested counts toward a Bonferroni correction, so `level` (the
- * triggers' 1%) bounds the chance that any band names a reason that is not in fact above 40%. Rejections without a
- * reason are left out of both counts: they cannot name a cause.
+ * tail P(X ≥ k | n, 0.4). A Bonferroni correction over the bands tested, three tests a band, keeps `level` (the
+ * triggers' 1%) a bound on the chance that any band names a reason that is not in fact above 40%: with every share
+ * at most 40%, at most two reasons can sit at 40% and the tail is convex in the share below k/n, so the chance that
+ * some reason of a band reaches k is at most 2·T(0.4) + T(0.2) ≤ 3·T(0.4). Rejections without a reason are left out
+ * of both counts: they cannot name a cause.
  */
 export function dominantReasonsByBand(acc: SegmentAccumulator, bandWidth: number, level: number): { bands: BandReason[]; tests: number; levelPerTest: number } {
     const noReason = acc.reasons.names.indexOf(NO_REASON);
@@ -55,7 +57,7 @@ export function dominantReasonsByBand(acc: SegmentAccumulator, bandWidth: number
         rows.push({ from, to: from + bandWidth, withReason, reason: top >= 0 ? acc.reasons.names[top] : null, count: top >= 0 ? row[top] : 0, share: withReason > 0 && top >= 0 ? row[top] / withReason : null, pValue: null, dominant: false });
     });
     const tested = rows.filter((b) => b.withReason >= DOMINANT_MIN_REJECTIONS);
-    const tests = tested.length * Math.max(1, named);
+    const tests = tested.length * Math.min(3, Math.max(1, named));
     const levelPerTest = tests > 0 ? level / tests : level;
     for (const b of tested) {
         b.pValue = binomialUpperTail(b.count, b.withReason, DOMINANT_SHARE);

@@ -137,8 +137,8 @@ export function detectTriggers(x: { policy: SegmentPolicy; acc: SegmentAccumulat
         out.push({
             code: 'REJECTION_REASON_DOMINANT',
             severity: 'warning',
-            evidence: tested(`one-sided exact binomial test against 40%, Bonferroni over ${dominance.tests} band-reason tests`, worst, dominance.levelPerTest, { bands: bands.length, tests: dominance.tests }),
-            message: `"${reason}" gives ${where} that state a reason (exact binomial test against 40%: ${bands.length > 1 ? 'largest ' : ''}p ${formatP(worst)}, level ${level} over ${dominance.tests} band-reason tests): the likely miscalibration there.`
+            evidence: tested(`one-sided exact binomial test against 40%, Bonferroni over ${dominance.tests} tests (three a band)`, worst, dominance.levelPerTest, { bands: bands.length, tests: dominance.tests }),
+            message: `"${reason}" gives ${where} that state a reason (exact binomial test against 40%: ${bands.length > 1 ? 'largest ' : ''}p ${formatP(worst)}, level ${level} over ${dominance.tests} tests, three a band): the likely miscalibration there.`
         });
     }
     return out;
