@@ -109,7 +109,9 @@ export class PilotSink implements RecordSink {
                     control,
                     start: config.start,
                     asOf: this.asOf,
-                    minWeeks: config.minWeeks
+                    minWeeks: config.minWeeks,
+                    primaryMetric: config.primaryMetric,
+                    config
                 })
             };
         });
