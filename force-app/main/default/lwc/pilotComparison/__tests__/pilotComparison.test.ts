@@ -86,12 +86,13 @@ describe('c-pilot-comparison', () => {
         expect($(el, '.verdict').textContent).toMatch(/^Not yet conclusive: 5 of 6 weeks run/);
         expect($(el, '.progress').textContent).toMatch(/^5 of at least 6 weeks run; \d+ test and \d+ control MQLs/);
         expect($$(el, 'tbody tr').map((r: any) => r.querySelector('th').textContent)).toEqual([
-            'MQL→SQL',
-            'Acceptance',
-            'Opportunity rate at 30 days',
-            'Opportunity rate at 60 days',
-            'Hours to first contact',
-            'Revenue at 90 days per MQL'
+            'MQL→SQL (primary)',
+            'Acceptance (secondary)',
+            'Opportunity rate at 30 days (secondary)',
+            'Opportunity rate at 60 days (secondary)',
+            'Hours to first contact (secondary)',
+            'Revenue at 90 days per MQL (secondary)'
         ]);
+        expect($(el, '.caveat').textContent).toMatch(/^Observational comparison: test and control were split by LeadSource/);
     });
 });
