@@ -150,6 +150,17 @@ test('"rejection rate high" needs 30 decided leads at the active threshold, and 
     assert.match(t.message, /40 of 60/);
 });
 
+test('"rejection rate high" (above 35%, a strong signal) false-alarms on at most 1% of runs when the true rate is 35%', (t) => {
+    for (const n of [30, 60, 200]) {
+        const r = rate('REJECTION_RATE_HIGH', 5000, 15, (_acc, rand) => {
+            const rejected = binomial(n, 0.35, rand);
+            return [{ score: 60, handedOff: n, accepted: n - rejected, rejected, neverWorked: 0, qualified: 0, opportunities: 0, won: 0, pipelineAmount: 0, wonAmount: 0, recent: { handedOff: n, accepted: n - rejected, rejected, qualified: 0, pipelineAmount: 0, wonAmount: 0 } }];
+        });
+        t.diagnostic(`${n} decided leads at a true 35%: fired on ${(r * 100).toFixed(2)}% of 5,000 runs`);
+        assert.ok(r <= 0.01, `${n} decided: fired on ${(r * 100).toFixed(2)}% of runs`);
+    }
+});
+
 test('each statistical trigger carries its evidence: the test, the p-value and the level it was judged at', () => {
     const acc = new SegmentAccumulator(0, 0);
     Object.assign(acc.win, { dec90: 200, rej90: 80, decPrev: 200, rejPrev: 30, h30: 300, q30: 60, hPrev: 300, qPrev: 120 });

@@ -20,6 +20,8 @@ export const REVIEW_TRIGGERS: ReadonlySet<Trigger['code']> = new Set<Trigger['co
 
 /** The level each statistical trigger is judged at: five change triggers at 1% keep a segment-run under 5%. */
 export const TRIGGER_LEVEL = 0.01;
+/** Seed 000: a rejection rate above 35% is a strong signal the threshold is wrong. */
+const STRONG_REJECTION = 0.35;
 /** Decided (or handed-off) leads each compared window needs before a rate is compared at all. */
 export const TRIGGER_MIN_SAMPLE = 30;
 
@@ -110,14 +112,15 @@ export function detectTriggers(x: { policy: SegmentPolicy; acc: SegmentAccumulat
         let rejected = 0;
         for (const f of fine) if (f.score >= active) rejected += f.recent.rejected;
         const decided = s.accepted + rejected;
-        // Rejection rate high: at least 30 decided leads at the active threshold, above 35% (seed 000's strong
-        // signal), and an exact binomial test rejects "at most the healthy maximum" (one-sided).
-        if (decided >= TRIGGER_MIN_SAMPLE && rejected / decided > 0.35) {
+        // Rejection rate high: at least 30 decided leads at the active threshold, and an exact binomial test rejects
+        // "at most 35%" (one-sided): the claim is seed 000's strong signal, so that is what is tested, not merely
+        // "above the healthy range" (diagnostics say that, as rejectionRateHealthy).
+        if (decided >= TRIGGER_MIN_SAMPLE && rejected / decided > STRONG_REJECTION) {
             const healthy = settings.healthyRejectionRate;
-            const p = binomialUpperTail(rejected, decided, healthy.max);
-            const evidence = tested(`one-sided exact binomial test against the healthy maximum ${pct(healthy.max)}`, p, level, { rejected, decided });
+            const p = binomialUpperTail(rejected, decided, STRONG_REJECTION);
+            const evidence = tested('one-sided exact binomial test against 35%', p, level, { rejected, decided });
             if (evidence.significant)
-                out.push({ code: 'REJECTION_RATE_HIGH', severity: 'critical', evidence, message: `Sales rejected ${rateOf(rejected, decided)} of the last 90 days' decided MQLs at ${active}, above the healthy ${pct(healthy.min)}-${pct(healthy.max)} (exact binomial test against ${pct(healthy.max)} p ${formatP(p)}, level ${level}; above 35% is a strong signal).` });
+                out.push({ code: 'REJECTION_RATE_HIGH', severity: 'critical', evidence, message: `Sales rejected ${rateOf(rejected, decided)} of the last 90 days' decided MQLs at ${active}: above 35%, a strong signal, against a healthy ${pct(healthy.min)}-${pct(healthy.max)} (exact binomial test against 35% p ${formatP(p)}, level ${level}).` });
         }
         if (s.mqls >= TRIGGER_MIN_SAMPLE) {
             const sql = s.sqls / s.mqls;
