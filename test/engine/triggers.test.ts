@@ -216,3 +216,20 @@ test('on generated orgs whose rates never change over 18 months, change triggers
     assert.ok(anyFired / runs <= 0.05, `any change trigger on ${share(anyFired)} of ${runs} segment-runs (${summary})`);
     for (const c of CHANGE_TRIGGERS) assert.ok((fired[c] ?? 0) / runs <= 0.03, `${c} on ${share(fired[c] ?? 0)} (${summary})`);
 });
+
+test('in the engine, a frozen segment stays frozen on stationary data and a recorded lowering of the threshold lifts the freeze', () => {
+    const spec = (history: { threshold: number; changedOn: string }[]) =>
+        generateOrg({ seed: 77, asOf: '2026-10-31', months: 18, segments: [{ name: 'S', leads: 4000, knee: 65, activeThreshold: 50, frozenUntil: '2027-01-15', thresholdHistory: history }] });
+    const run = (history: { threshold: number; changedOn: string }[]) => {
+        const org = spec(history);
+        return calibrate({ leads: uniformReasons(org.leads, 77), opportunities: org.opportunities, policies: org.policies, settings: { ...defaultSettings(), bootstrapSamples: 20, segmentRules: [] }, asOf: org.asOf }).segments[0];
+    };
+    const calm = run([{ threshold: 50, changedOn: '2026-10-16' }]);
+    assert.deepEqual(calm.triggers.filter((t) => t.evidence?.significant && CHANGE_TRIGGERS.includes(t.code)), []);
+    assert.equal(calm.recommendation.reason, 'frozen');
+    const lowered = run([{ threshold: 60, changedOn: '2026-04-01' }, { threshold: 50, changedOn: '2026-10-16' }]);
+    const compression = lowered.triggers.find((t) => t.code === 'THRESHOLD_COMPRESSION')!;
+    assert.equal(compression.evidence?.kind, 'fact');
+    assert.equal(lowered.recommendation.reason, 'recommended');
+    assert.equal(lowered.recommendation.threshold, 65);
+});
