@@ -14,6 +14,7 @@ import {
 import { SettingsError } from '../errors';
 import {
     parsePilotConfig,
+    PILOT_METRICS,
     type PilotConfig
 } from '../../force-app/main/default/lwc/calibrationGovernance/calibrationGovernance';
 
@@ -160,7 +161,8 @@ export const SettingsSchema = z
                         testValues: z.array(z.string().min(1)).min(1, 'name at least one test value'),
                         testThreshold: z.number().min(0),
                         start: calendarDate,
-                        minWeeks: z.number().int().min(6, 'a pilot runs at least 6 weeks').optional()
+                        minWeeks: z.number().int().min(6, 'a pilot runs at least 6 weeks').optional(),
+                        primaryMetric: z.enum(PILOT_METRICS).optional()
                     })
                     .strict()
             )

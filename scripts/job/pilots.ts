@@ -71,7 +71,12 @@ export class PilotSink implements RecordSink {
         readonly pilots: PilotConfig[],
         private readonly asOf: string
     ) {
-        this.accs = pilots.map((config) => ({ config, acc: accumulatePilot(config, asOf) }));
+        // A pilot configured without a primary metric (the org's Pilot_* fields, the demo) is judged on MQL→SQL, and
+        // says so in its reported configuration, as one from the settings file does.
+        this.accs = pilots.map((c) => {
+            const config: PilotConfig = { ...c, primaryMetric: c.primaryMetric ?? 'MQL→SQL' };
+            return { config, acc: accumulatePilot(config, asOf) };
+        });
     }
 
     addOpportunity(o: OpportunityRecord): void {
@@ -110,7 +115,9 @@ export class PilotSink implements RecordSink {
                     control,
                     start: config.start,
                     asOf: this.asOf,
-                    minWeeks: config.minWeeks
+                    minWeeks: config.minWeeks,
+                    primaryMetric: config.primaryMetric,
+                    config
                 })
             };
         });

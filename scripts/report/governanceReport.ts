@@ -4,7 +4,7 @@
  * come from the job's result as computed by c/calibrationGovernance, words from c/calibrationFormat (which the
  * dashboard uses too); nothing is re-derived here.
  */
-import { governanceLines, pilotHeading, pilotProgress, pilotRows, PILOT_COLUMNS } from 'c/calibrationFormat';
+import { governanceLines, pilotCaveat, pilotHeading, pilotProgress, pilotRows, PILOT_COLUMNS } from 'c/calibrationFormat';
 import type { PilotReport, SegmentGovernance } from 'c/calibrationGovernance';
 
 /** The "Governance" subsection of a segment in Markdown. */
@@ -26,7 +26,7 @@ export function pilotsMd(pilots: PilotReport[] | undefined): string[] {
     if (!pilots || pilots.length === 0) return [];
     const out = ['## Pilots', ''];
     for (const p of pilots) {
-        out.push(`### ${pilotHeading(p)}`, '', `**${p.comparison.verdict}** ${pilotProgress(p)}`, '');
+        out.push(`### ${pilotHeading(p)}`, '', `**${p.comparison.verdict}** ${pilotProgress(p)}`, '', `_${pilotCaveat(p)}_`, '');
         out.push(
             `| ${PILOT_COLUMNS.join(' | ')} |`,
             `|${PILOT_COLUMNS.map(() => '---').join('|')}|`,
@@ -45,7 +45,7 @@ export function pilotsHtml(pilots: PilotReport[] | undefined, esc: (s: string) =
         const rows = pilotRows(p)
             .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
             .join('');
-        return `<h3>${esc(pilotHeading(p))}</h3><p><strong>${esc(p.comparison.verdict)}</strong> ${esc(pilotProgress(p))}</p><table><thead>${head}</thead><tbody>${rows}</tbody></table>`;
+        return `<h3>${esc(pilotHeading(p))}</h3><p><strong>${esc(p.comparison.verdict)}</strong> ${esc(pilotProgress(p))}</p><p class="caveat"><em>${esc(pilotCaveat(p))}</em></p><table><thead>${head}</thead><tbody>${rows}</tbody></table>`;
     });
     return `<section><h2>Pilots</h2>${parts.join('')}</section>`;
 }

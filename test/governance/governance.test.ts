@@ -71,10 +71,12 @@ function result(opts: {
             expectedRejectionRate: null
         },
         scenarios: [],
+        // Each trigger as the engine makes it: with evidence that is significant (a fact, or a test at its level).
         triggers: (opts.triggers ?? []).map((code) => ({
             code,
             message: code,
-            severity: 'warning' as const
+            severity: 'warning' as const,
+            evidence: { kind: 'test' as const, test: 'stated test', pValue: 0.001, level: 0.01, significant: true, counts: {} }
         })),
         paths: [],
         diagnostics: {}
@@ -179,6 +181,24 @@ test('while frozen a review trigger lifts the freeze and a diagnostic does not',
         trig.reviewTriggers.map((t) => t.code),
         ['THRESHOLD_COMPRESSION']
     );
+});
+
+test('a review trigger without significant evidence does not lift a freeze', () => {
+    const base = {
+        policy: policy({ activeThreshold: 60, status: 'Approved' as const, frozenUntil: '2027-01-30' }),
+        previousRun: run({ runAt: '2026-11-01T03:00:00Z', activeThreshold: 60, frozenUntil: '2027-01-30' }),
+        asOf: '2026-11-02',
+        settings
+    };
+    const weak = result({ threshold: 66 });
+    weak.triggers = [
+        { code: 'SQL_RATE_SHIFT', message: 'moved 6 points', severity: 'warning', evidence: { kind: 'test', test: 'two-sided two-proportion z-test', pValue: 0.2, level: 0.01, significant: false, counts: {} } },
+        { code: 'REJECTION_RATE_SPIKE', message: 'from an older run, no evidence kept', severity: 'critical' }
+    ];
+    const d = governSegment({ ...base, result: weak });
+    assert.equal(d.reason, 'frozen');
+    assert.equal(d.propose, false);
+    assert.deepEqual(d.reviewTriggers, []);
 });
 
 test('a freeze that has ended no longer holds a proposal back', () => {

@@ -102,18 +102,20 @@ test('a pilot says "not yet conclusive" until it is six weeks old and large enou
     assert.equal(early.conclusive, false);
     assert.equal(early.verdict, 'Not yet conclusive: 4 of 6 weeks run.');
 
-    // 30/100 against 20/100: observed 10 points, sized at control 20% against 30%: 294 per group.
+    // 30/100 against 20/100: observed 10 points, sized at control 20% against 30%: 294 per group for one look
+    // (sampleSizePerGroup), 580 for the sequential test that holds over every nightly look.
     const small = comparePilot({
         test: group(100, 30),
         control: group(100, 20),
         start: '2026-08-01',
         asOf: '2026-10-31'
     });
-    assert.equal(small.requiredPerGroup, 294);
-    assert.equal(small.verdict, 'Not yet conclusive: 100 of 294 MQLs in the smaller group.');
+    assert.equal(small.requiredPerGroup, 580);
+    assert.equal(small.verdict, 'Not yet conclusive: 100 of 580 MQLs in the smaller group.');
 
     // No observed difference: sized for the 5-point minimum effect, 25% against 30%:
-    // 1.959964 × √(2 × 0.275 × 0.725) = 1.237653; 0.841621 × √(0.1875 + 0.21) = 0.530622; 1.768275² / 0.0025 = 1250.7 → 1251.
+    // 1.959964 × √(2 × 0.275 × 0.725) = 1.237653; 0.841621 × √(0.1875 + 0.21) = 0.530622; 1.768275² / 0.0025 = 1250.7 → 1251
+    // for one look; the sequential test needs 2,427.
     const flat = comparePilot({
         test: group(400, 100),
         control: group(400, 100),
@@ -121,7 +123,8 @@ test('a pilot says "not yet conclusive" until it is six weeks old and large enou
         asOf: '2026-10-31'
     });
     assert.equal(flat.sizedForEffect, 0.05);
-    assert.equal(flat.verdict, 'Not yet conclusive: 400 of 1251 MQLs in the smaller group.');
+    assert.equal(sampleSizePerGroup(0.25, 0.3), 1251);
+    assert.equal(flat.verdict, 'Not yet conclusive: 400 of 2427 MQLs in the smaller group.');
 
     // 200/400 against 140/400 at 13 weeks: pooled 0.425, SE = √(0.425 × 0.575 × 2/400) = 0.034955, z = 4.2912, p ≈ 0.0000178.
     const done = comparePilot({
@@ -132,13 +135,13 @@ test('a pilot says "not yet conclusive" until it is six weeks old and large enou
     });
     assert.equal(done.weeksRun, 13);
     assert.equal(done.conclusive, true);
-    assert.equal(done.requiredPerGroup, 170);
+    assert.equal(done.requiredPerGroup, 370);
     close(done.metrics[0].pValue!, 0.0000178, 2e-6);
     close(done.metrics[0].statistic!, 4.2912, 1e-3);
     assert.equal(done.metrics[0].significant, true);
     assert.equal(
         done.verdict,
-        'MQL→SQL differs significantly (p = < 0.001): the test threshold converts better (50.0% against 35.0%).'
+        'MQL→SQL (primary) differs: the test group is higher (50.0% against 35.0%; sequential p = 0.004, |z| 4.29 against a boundary of 3.25 at this look, α 0.05 over every look).'
     );
     assert.deepEqual(
         done.metrics.map((m) => [m.metric, m.method]),
@@ -183,7 +186,8 @@ test('pilot configurations are checked and default to six weeks', () => {
         testValues: ['West', 'North'],
         testThreshold: 70,
         start: '2026-06-01',
-        minWeeks: 6
+        minWeeks: 6,
+        primaryMetric: 'MQL→SQL'
     });
     assert.throws(
         () => parsePilotConfig({ ...config, minWeeks: 4 }),

@@ -65,7 +65,10 @@ test('the demo report shows a pending proposal, a frozen segment and the running
         'Hours to first contact',
         'Revenue at 90 days per MQL'
     ])
-        assert.match(pilots, new RegExp(`^\\| ${metric} \\|`, 'm'), metric);
+        assert.match(pilots, new RegExp(`^\\| ${metric} \\(${metric === 'MQL→SQL' ? 'primary' : 'secondary'}\\) \\|`, 'm'), metric);
+    assert.match(pilots, /Primary metric: MQL→SQL; the others are secondary/);
+    assert.match(pilots, /_Observational comparison: test and control were split by LeadSource \(Webinar, Paid Search against the rest\), not at random/);
+    assert.match(pilots, /\| Sequential p \(\|z\|, boundary\) \|/);
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
     assert.match(
         html,

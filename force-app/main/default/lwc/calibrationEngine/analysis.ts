@@ -7,7 +7,7 @@ import { wilson } from './statistics';
 import { STARTING_POINTS, bandsFromFine, scenarioAt } from './method';
 import type { SegmentAccumulator } from './accumulator';
 import { bootstrapRange, candidatesFor, hashName, rationaleFor } from './recommendation';
-import { REVIEW_TRIGGERS, detectTriggers } from './triggers';
+import { detectTriggers, liftsFreeze } from './triggers';
 import { byCountThenName, diagnosticsFor } from './diagnostics';
 
 /** Runs the method on one segment (policy and counts) as of the analysis date. */
@@ -19,8 +19,9 @@ export function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, s
     const cands = candidatesFor(fine, () => bands, settings, policy.capacityPerMonth);
 
     const triggers = detectTriggers({ policy, acc, fine, settings, asOf });
-    // Only the method's review triggers (item 10) lift a freeze; diagnostics such as a dominant rejection reason do not.
-    const blocking = triggers.filter((t) => REVIEW_TRIGGERS.has(t.code));
+    // Only the method's review triggers (item 10) lift a freeze, and only on a fact or significant evidence;
+    // diagnostics such as a dominant rejection reason do not.
+    const blocking = triggers.filter(liftsFreeze);
     const sampleOk = acc.total.won >= settings.minWonDeals && acc.total.handedOff >= settings.minHandedOff;
     const frozen = !!policy.frozenUntil && policy.frozenUntil > asOf && blocking.length === 0;
 

@@ -9,7 +9,8 @@ export * from './dates';
 export * from './idTables';
 export * from './method';
 export * from './calibrator';
-export { REVIEW_TRIGGERS } from './triggers';
+export * from './significance';
+export { REVIEW_TRIGGERS, TRIGGER_LEVEL, liftsFreeze } from './triggers';
 import type { CalibrationSettings } from './types';
 
 /** The documented defaults of every setting (PRODUCT.md "Data model" and "The method"). */

@@ -14,7 +14,7 @@ import type {
 } from './types';
 import { DAY_MS, toMs, monthOf, monthLabel } from './dates';
 import { IdHashSet, IdHashMap, IdList, detachString, SEEN_BEFORE, SEEN_LINKED, grown } from './idTables';
-import { assignSegment, validateOverrides } from './method';
+import { assignSegment, decayedScore, validateOverrides } from './method';
 import { CLASSES as OUTCOME_CLASSES, MAX_DAYS as MAX_DAYS_KEPT, MAX_HOURS as MAX_HOURS_KEPT, SegmentAccumulator, tally as countInto } from './accumulator';
 import { analyseSegment } from './analysis';
 
@@ -35,6 +35,7 @@ const CLASSES = OUTCOME_CLASSES;
 const MAX_DAYS = MAX_DAYS_KEPT;
 const MAX_HOURS = MAX_HOURS_KEPT;
 const tally = countInto;
+const decayed = decayedScore;
 
 /** Receives opportunities, then leads, and returns the method's result for every segment. */
 export interface Calibrator {
@@ -97,6 +98,9 @@ export function createCalibrator(input: {
     const asOfMs = parseMs(asOf.length === 10 ? `${asOf}T23:59:59Z` : asOf);
     const lookbackStart = asOfMs - settings.lookbackMonths * 30.4375 * DAY;
     const windowStart = asOfMs - settings.scenarioWindowDays * DAY;
+    // Decay counts idle days from the analysis date as given, as applyDecay does (its start, for a date).
+    const decayAsOfMs = parseMs(asOf);
+    const slaMs = settings.slaHours * 3_600_000;
     const maxScore = settings.maxScore ?? 10000;
     // Leads are counted only when handed off within the lookback window, so their cohort months are known now
     // (an analysis date that is not a date gives no months, and so no cohorts).
@@ -289,7 +293,8 @@ export function createCalibrator(input: {
             const h = Math.max(0, Math.floor((firstTouchMs - handoffMs) / 3_600_000));
             acc.hoursToTouch[Math.min(h, MAX_HOURS)]++;
             acc.touched++;
-            if (h > settings.slaHours) acc.overSla++;
+            // Late from the first millisecond past the SLA: whole hours would let 24 h 59 min pass as 24.
+            if (firstTouchMs - handoffMs > slaMs) acc.overSla++;
         }
         // Within the window (checked above), so within the cohort arrays.
         const cohort = cohortOf(handoffMs);
@@ -329,8 +334,7 @@ export function createCalibrator(input: {
         if (grade === 65 /* A */ && !l.lastActivityDate && (l.currentScore ?? 0) === 0) acc.nurture++;
         const decay = settings.decay;
         if (active !== null && decay && typeof l.currentScore === 'number' && l.currentScore >= active && l.lastActivityDate) {
-            const idle = Math.floor((asOfMs - parseMs(l.lastActivityDate)) / DAY);
-            if (idle >= decay.days && l.currentScore - decay.points * Math.floor(idle / decay.days) < active) acc.decayDrops++;
+            if (decayed(l.currentScore, Math.floor((decayAsOfMs - parseMs(l.lastActivityDate)) / DAY), decay) < active) acc.decayDrops++;
         }
     }
 

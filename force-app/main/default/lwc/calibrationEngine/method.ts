@@ -415,9 +415,16 @@ export function applyDecay(
     decay: { points: number; days: number } | null
 ): number {
     if (!decay || !lastActivityDate) return score;
-    const idle = Math.floor((toMs(asOf) - toMs(lastActivityDate)) / DAY_MS);
-    if (!(idle >= decay.days)) return score;
-    return Math.max(0, score - decay.points * Math.floor(idle / decay.days));
+    return decayedScore(score, Math.floor((toMs(asOf) - toMs(lastActivityDate)) / DAY_MS), decay);
+}
+
+/**
+ * `applyDecay` on whole days already counted: the calibrator's fold calls it with the idle days of each lead, so
+ * it runs the same rule without parsing the analysis date a lead. A count that is not a number decays nothing.
+ */
+export function decayedScore(score: number, idleDays: number, decay: { points: number; days: number }): number {
+    if (!(idleDays >= decay.days)) return score;
+    return Math.max(0, score - decay.points * Math.floor(idleDays / decay.days));
 }
 
 /**

@@ -194,6 +194,21 @@ export interface Trigger {
         | 'SQL_RATE_OUT_OF_RANGE';
     message: string;
     severity: 'info' | 'warning' | 'critical';
+    /** What the trigger fired on; only a fact, or a test significant at its level, lifts a freeze. */
+    evidence?: TriggerEvidence;
+}
+
+/** The evidence behind a trigger: a significance test at a stated level, or a recorded fact (no sampling error). */
+export interface TriggerEvidence {
+    kind: 'test' | 'fact';
+    /** The test or the fact, in words. */
+    test: string;
+    pValue: number | null;
+    /** The level the p-value was judged at (after any correction for the number of tests). */
+    level: number | null;
+    significant: boolean;
+    /** The counts the test was computed from. */
+    counts: Record<string, number>;
 }
 
 export interface Recommendation {

@@ -77,27 +77,44 @@ export function pilotHeading(p: PilotReport): string {
     return `${c.segment}: ${c.field} in ${c.testValues.join(', ')} at ${c.testThreshold}, since ${c.start}`;
 }
 
-/** The figures under a pilot's verdict: weeks run, MQLs per group, and the sample it needs. */
+/**
+ * The figures under a pilot's verdict: weeks run, MQLs per group, the sample the sequential test needs, and the
+ * primary metric. Run records written before the sequential design carry no primary metric and say less.
+ */
 export function pilotProgress(p: PilotReport): string {
     const c = p.comparison;
-    const need = c.requiredPerGroup !== null ? `; ${c.requiredPerGroup.toLocaleString('en-US')} per group needed for 80% power` : '';
-    return `${c.weeksRun} of at least ${c.minWeeks} weeks run; ${p.test.mqls.toLocaleString('en-US')} test and ${p.control.mqls.toLocaleString('en-US')} control MQLs${need}.`;
+    const sequential = c.primaryMetric !== undefined;
+    const need = c.requiredPerGroup !== null ? `; ${c.requiredPerGroup.toLocaleString('en-US')} per group needed for 80% power${sequential ? ` (sequential test, α ${c.alpha} over every nightly look)` : ''}` : '';
+    const primary = sequential ? ` Primary metric: ${c.primaryMetric}; the others are secondary, each judged at its own level.` : '';
+    return `${c.weeksRun} of at least ${c.minWeeks} weeks run; ${p.test.mqls.toLocaleString('en-US')} test and ${p.control.mqls.toLocaleString('en-US')} control MQLs${need}.${primary}`;
 }
 
-/** A pilot's comparison as table rows: metric, test (n), control (n), difference (CI), p, test used. */
+/** Why a pilot's comparison is observational: its groups were split by a Lead field, not at random. */
+export function pilotCaveat(p: PilotReport): string {
+    return p.comparison.caveat ?? `Observational comparison: test and control were split by ${p.config.field}, not at random, so a difference may come from which leads each group holds rather than from the threshold.`;
+}
+
+/** A metric's sequential p with how far its |z| is from tonight's boundary: "0.004 (|z| 4.29, boundary 3.25)". */
+function sequentialCell(m: MetricComparison): string {
+    if (m.sequentialP === undefined) return `${pValue(m.pValue)} (one look)`;
+    if (m.sequentialP === null || m.boundary === null || m.statistic === null) return 'n/a';
+    return `${pValue(m.sequentialP)} (|z| ${Math.abs(m.statistic).toFixed(2)}, boundary ${m.boundary.toFixed(2)})`;
+}
+
+/** A pilot's comparison as table rows: metric (role), test (n), control (n), difference (CI), sequential p, test used. */
 export function pilotRows(p: PilotReport): string[][] {
     return p.comparison.metrics.map((m) => [
-        m.metric,
+        m.role ? `${m.metric} (${m.role})` : m.metric,
         `${metricValue(m, m.test)} (n ${m.testN})`,
         `${metricValue(m, m.control)} (n ${m.controlN})`,
         metricDifference(m),
-        pValue(m.pValue),
+        sequentialCell(m),
         m.method
     ]);
 }
 
 /** The headings of `pilotRows`. */
-export const PILOT_COLUMNS = ['Metric', 'Test', 'Control', 'Difference (95% CI)', 'p', 'Test used'];
+export const PILOT_COLUMNS = ['Metric', 'Test', 'Control', 'Difference (95% CI, every look)', 'Sequential p (|z|, boundary)', 'Test used'];
 
 /** One segment's governance this run, in sentences (report and page). */
 export function governanceLines(g: SegmentGovernance): string[] {

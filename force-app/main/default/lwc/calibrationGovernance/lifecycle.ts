@@ -4,7 +4,7 @@
  * calibration), and governs the engine's recommendation after it (freeze, rejected proposals). Nothing here
  * writes anything, and nothing here ever sets an active threshold: admins do that in Setup.
  */
-import { REVIEW_TRIGGERS, addDays, scenarioAt } from 'c/calibrationEngine';
+import { addDays, liftsFreeze, scenarioAt } from 'c/calibrationEngine';
 import type {
     CalibrationSettings,
     Recommendation,
@@ -79,7 +79,7 @@ export interface GovernanceDecision {
     status: RecommendationStatus | null;
     /** The engine's recommendation, with `threshold` cleared when governance holds it back. */
     recommendation: Recommendation;
-    /** The review triggers that fired (they lift a freeze). */
+    /** The review triggers that fired on a fact or significant evidence (they lift a freeze). */
     reviewTriggers: Trigger[];
 }
 
@@ -184,7 +184,8 @@ export function preparePolicy(
  * 1. **Approved change.** The policy's active threshold differs from the previous run's: a `ThresholdChange` is
  *    recorded and the segment is frozen until `asOf + settings.freezeDays` (a quarter by default).
  * 2. **Freeze.** While frozen (frozen-until after `asOf`), nothing is proposed — reason `frozen` — unless one of
- *    the method's review triggers fired (the engine's `REVIEW_TRIGGERS`), which lifts the freeze.
+ *    the method's review triggers fired on a recorded fact or on a test significant at its level (the engine's
+ *    `liftsFreeze`), which lifts the freeze.
  * 3. **Rejection margin.** When the admin's last decision is Rejected, a recommendation fewer than
  *    `settings.minStep` points from the rejected value is held back — reason `rejected-unchanged` — unless the
  *    evidence moved: the rejection rate at the rejected value (over the scenario window, as the proposal measured
@@ -211,7 +212,7 @@ export function governSegment(input: {
         ? addDays(asOf, settings.freezeDays)
         : (policy.frozenUntil ?? previousRun?.frozenUntil ?? null);
     if (frozenUntil !== null && frozenUntil.slice(0, 10) <= asOf) frozenUntil = null;
-    const reviewTriggers = result.triggers.filter((t) => REVIEW_TRIGGERS.has(t.code));
+    const reviewTriggers = result.triggers.filter(liftsFreeze);
     const rec = result.recommendation;
     const hold = (reason: string, why: string): GovernanceDecision => ({
         segment: result.name,

@@ -4,7 +4,11 @@
  * stream past, and the two groups are compared with significance tests that say "not yet conclusive" until the
  * pilot has run long enough and is large enough.
  */
-import { DAY_MS, toMs } from 'c/calibrationEngine';
+import { DAY_MS, normalCdf, normalQuantile, studentCritical, studentTwoSidedP, toMs } from 'c/calibrationEngine';
+
+// The distributions moved to the engine (c/calibrationEngine's significance module), where the review triggers
+// use them too; named here as before for callers of the pilot statistics.
+export { normalCdf, normalQuantile, incompleteBeta, studentTwoSidedP, studentCritical } from 'c/calibrationEngine';
 import type { LeadRecord, OpportunityRecord } from 'c/calibrationEngine';
 
 /** A pilot, as configured in MQL_Threshold__mdt (Pilot_*__c fields) or in the job's settings JSON. */
@@ -21,7 +25,22 @@ export interface PilotConfig {
     start: string;
     /** Minimum run in weeks before any verdict (default 6). */
     minWeeks: number;
+    /** The metric the verdict is about (default MQL→SQL); the others are reported as secondary. */
+    primaryMetric?: PilotMetric;
 }
+
+/** The metrics a pilot compares, in the order they are reported. */
+export const PILOT_METRICS = [
+    'MQL→SQL',
+    'Acceptance',
+    'Opportunity rate at 30 days',
+    'Opportunity rate at 60 days',
+    'Hours to first contact',
+    'Revenue at 90 days per MQL'
+] as const;
+
+/** One of `PILOT_METRICS`. */
+export type PilotMetric = (typeof PILOT_METRICS)[number];
 
 /** A pilot configuration that cannot be used; the message names the segment and the field at fault. */
 export class PilotConfigError extends Error {
@@ -68,13 +87,17 @@ export function parsePilotConfig(raw: unknown): PilotConfig {
         o.minWeeks === undefined || o.minWeeks === null || o.minWeeks === '' ? 6 : Number(o.minWeeks);
     if (!Number.isInteger(minWeeks) || minWeeks < 6)
         throw new PilotConfigError(`${where}: "minWeeks" must be a whole number of at least 6`);
+    const primary = o.primaryMetric === undefined || o.primaryMetric === null || o.primaryMetric === '' ? 'MQL→SQL' : o.primaryMetric;
+    if (!(PILOT_METRICS as readonly unknown[]).includes(primary))
+        throw new PilotConfigError(`${where}: "primaryMetric" must be one of ${PILOT_METRICS.join(', ')}`);
     return {
         segment: o.segment,
         field: o.field,
         testValues,
         testThreshold,
         start: o.start.slice(0, 10),
-        minWeeks
+        minWeeks,
+        primaryMetric: primary as PilotMetric
     };
 }
 
@@ -237,101 +260,6 @@ export function accumulatePilot(config: PilotConfig, asOf: string): PilotAccumul
     };
 }
 
-/** Standard normal CDF (Abramowitz-Stegun 7.1.26 via erf; absolute error under 1.5e-7). */
-export function normalCdf(z: number): number {
-    const t = 1 / (1 + 0.3275911 * (Math.abs(z) / Math.SQRT2));
-    const y =
-        1 -
-        ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
-            t *
-            Math.exp(-(z * z) / 2);
-    return z >= 0 ? (1 + y) / 2 : (1 - y) / 2;
-}
-
-/** Inverse of `normalCdf` by bisection (to 1e-9), for critical values and power. */
-export function normalQuantile(p: number): number {
-    if (!(p > 0 && p < 1)) throw new RangeError(`normalQuantile: p must be in (0, 1), got ${p}`);
-    let lo = -10;
-    let hi = 10;
-    while (hi - lo > 1e-9) {
-        const mid = (lo + hi) / 2;
-        if (normalCdf(mid) < p) lo = mid;
-        else hi = mid;
-    }
-    return (lo + hi) / 2;
-}
-
-function lnGamma(x: number): number {
-    // Lanczos approximation (g = 7, n = 9).
-    const c = [
-        0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-        12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7
-    ];
-    if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
-    x -= 1;
-    let a = c[0];
-    const t = x + 7.5;
-    for (let i = 1; i < 9; i++) a += c[i] / (x + i);
-    return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
-}
-
-/** Continued fraction of the regularized incomplete beta (modified Lentz). */
-function betaFraction(a: number, b: number, x: number): number {
-    const tiny = 1e-300;
-    let c = 1;
-    let d = 1 - ((a + b) * x) / (a + 1);
-    if (Math.abs(d) < tiny) d = tiny;
-    d = 1 / d;
-    let h = d;
-    for (let m = 1; m <= 300; m++) {
-        const m2 = 2 * m;
-        let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
-        d = 1 + aa * d;
-        if (Math.abs(d) < tiny) d = tiny;
-        c = 1 + aa / c;
-        if (Math.abs(c) < tiny) c = tiny;
-        d = 1 / d;
-        h *= d * c;
-        aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
-        d = 1 + aa * d;
-        if (Math.abs(d) < tiny) d = tiny;
-        c = 1 + aa / c;
-        if (Math.abs(c) < tiny) c = tiny;
-        d = 1 / d;
-        const del = d * c;
-        h *= del;
-        if (Math.abs(del - 1) < 1e-12) break;
-    }
-    return h;
-}
-
-/** Regularized incomplete beta I_x(a, b). */
-export function incompleteBeta(x: number, a: number, b: number): number {
-    if (x <= 0) return 0;
-    if (x >= 1) return 1;
-    const front = Math.exp(lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
-    return x < (a + 1) / (a + b + 2)
-        ? (front * betaFraction(a, b, x)) / a
-        : 1 - (front * betaFraction(b, a, 1 - x)) / b;
-}
-
-/** Two-sided p-value of Student's t with `df` degrees of freedom (df may be fractional, as Welch's is). */
-export function studentTwoSidedP(t: number, df: number): number {
-    return incompleteBeta(df / (df + t * t), df / 2, 0.5);
-}
-
-/** Critical value t such that a two-sided test at `alpha` rejects beyond it, by bisection on `studentTwoSidedP`. */
-export function studentCritical(alpha: number, df: number): number {
-    let lo = 0;
-    let hi = 1e3;
-    while (hi - lo > 1e-9) {
-        const mid = (lo + hi) / 2;
-        if (studentTwoSidedP(mid, df) > alpha) lo = mid;
-        else hi = mid;
-    }
-    return (lo + hi) / 2;
-}
-
 /** Result of a two-group test: statistic, two-sided p-value, difference (test − control) and its CI. */
 export interface TestResult {
     statistic: number;
@@ -408,14 +336,10 @@ export function sampleSizePerGroup(p1: number, p2: number, alpha = 0.05, power =
 
 /** One metric of a pilot comparison. */
 export interface MetricComparison {
-    metric:
-        | 'MQL→SQL'
-        | 'Acceptance'
-        | 'Opportunity rate at 30 days'
-        | 'Opportunity rate at 60 days'
-        | 'Hours to first contact'
-        | 'Revenue at 90 days per MQL';
+    metric: PilotMetric;
     method: 'two-proportion z' | 'Welch t';
+    /** The verdict is about the primary metric; secondary ones are reported, each at its own level. */
+    role: 'primary' | 'secondary';
     /** Rate (0-1) or mean of each group; null when the group has no eligible leads. */
     test: number | null;
     control: number | null;
@@ -423,10 +347,19 @@ export interface MetricComparison {
     testN: number;
     controlN: number;
     difference: number | null;
-    /** CI of the difference at level 1 − alpha. */
+    /**
+     * Confidence sequence of the difference at level 1 − alpha: it covers the true difference at every nightly
+     * look at once (see `sequentialTest`), so it is wider than a one-look interval.
+     */
     ci: [number, number] | null;
     statistic: number | null;
+    /** The one-look p-value (z or Welch t), as if tonight were the only look; not what `significant` is judged by. */
     pValue: number | null;
+    /** The always-valid p-value of the mixture sequential test (valid however many nights are looked at). */
+    sequentialP: number | null;
+    /** The |z| tonight's statistic must reach to cross the sequential boundary at level alpha. */
+    boundary: number | null;
+    /** True when the statistic crosses the sequential boundary (sequentialP ≤ alpha). */
     significant: boolean;
 }
 
@@ -434,6 +367,17 @@ export interface MetricComparison {
 export interface PilotComparison {
     weeksRun: number;
     minWeeks: number;
+    /** The metric the verdict is about. */
+    primaryMetric: PilotMetric;
+    /** The level every metric's sequential test keeps over all looks. */
+    alpha: number;
+    /**
+     * 'observational': the groups were split by a Lead field (source, region, team), not at random, so a
+     * difference may come from who is in each group rather than from the threshold.
+     */
+    design: 'observational';
+    /** That caveat in words, naming the field. */
+    caveat: string;
     /** Leads per group needed (see `comparePilot`), and the effect it was sized for. */
     requiredPerGroup: number | null;
     sizedForEffect: number | null;
@@ -450,19 +394,83 @@ export interface PilotReport {
     comparison: PilotComparison;
 }
 
-/** The default minimum effect on MQL→SQL a pilot is sized for when the observed one is smaller: 5 points. */
+/** The default minimum effect on a rate a pilot is sized for when the observed one is smaller: 5 points. */
 export const DEFAULT_MIN_EFFECT = 0.05;
+/** The effect on a mean (hours, revenue) the sequential test is tuned to: a tenth of a standard deviation. */
+export const MEAN_EFFECT_SD = 0.1;
+/** Eligible leads each side needs before a metric is tested at all (the variance is estimated from the data). */
+export const MIN_TESTED = 30;
+
+/** The mixture sequential test of one difference: always-valid p-value, boundary and confidence sequence. */
+export interface SequentialResult {
+    /** min(1, 1/Λ): valid at every look at once (P(ever ≤ α) ≤ α under no difference, by Ville's inequality). */
+    sequentialP: number;
+    /** The |z| = |difference| / √v that crosses the boundary at level alpha tonight. */
+    boundary: number;
+}
 
 /**
- * Compares test with control. MQL→SQL, acceptance and opportunity rates at 30 and 60 days: two-proportion
- * z-tests. Hours to first contact and revenue at 90 days per MQL: Welch's t-test on means (from sums and sums
- * of squares, so no lead is kept). Each metric carries the difference (test − control) with its CI.
+ * Mixture sequential probability ratio test (mSPRT, Robbins; Johari et al.'s always-valid p-values) for a
+ * difference estimated as normal with variance `v`, against a normal mixture of alternatives with spread `tau`
+ * (the effect the pilot is sized for). The likelihood ratio is
+ *   Λ = √(v / (v + τ²)) · exp(d² τ² / (2 v (v + τ²))),
+ * a martingale under no difference, so min(1, 1/Λ) is a p-value that holds however often and whenever it is looked
+ * at; Λ ≥ 1/α is the same as |d|/√v ≥ √((v + τ²)/τ² · (2 ln(1/α) + ln((v + τ²)/v))), the boundary returned.
+ */
+export function sequentialTest(d: number, v: number, tau: number, alpha: number): SequentialResult | null {
+    if (!(v > 0) || !(tau > 0) || !Number.isFinite(d)) return null;
+    const t2 = tau * tau;
+    const logLambda = 0.5 * Math.log(v / (v + t2)) + (d * d * t2) / (2 * v * (v + t2));
+    const boundary = Math.sqrt(((v + t2) / t2) * (2 * Math.log(1 / alpha) + Math.log((v + t2) / v)));
+    return { sequentialP: Math.min(1, Math.exp(-logLambda)), boundary };
+}
+
+/**
+ * Leads per group the sequential test needs to cross its boundary with `power` when the true difference is
+ * `effect` and each lead's variance is `variance` (p(1 − p) for a rate): the smallest n with
+ * effect / √(2·variance/n) − boundary(n) ≥ z(power). Larger than the one-look sample size, which is the price of
+ * looking every night. Infinity when there is no effect to see.
+ */
+export function sequentialSampleSize(effect: number, variance: number, tau: number, alpha = 0.05, power = 0.8): number {
+    if (!(effect > 0) || !(variance > 0)) return Infinity;
+    const zPower = normalQuantile(power);
+    const enough = (n: number): boolean => {
+        const v = (2 * variance) / n;
+        const r = sequentialTest(effect, v, tau, alpha)!;
+        return effect / Math.sqrt(v) - r.boundary >= zPower;
+    };
+    let hi = 2;
+    while (!enough(hi)) {
+        hi *= 2;
+        if (hi > 1e9) return Infinity;
+    }
+    let lo = hi / 2;
+    while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (enough(mid)) hi = mid;
+        else lo = mid;
+    }
+    return hi;
+}
+
+/**
+ * Compares test with control on six metrics: MQL→SQL, acceptance and opportunity rates at 30 and 60 days (rates,
+ * pooled variance under no difference), hours to first contact and revenue at 90 days per MQL (means, from sums and
+ * sums of squares, so no lead is kept). Each metric gets its one-look test (two-proportion z or Welch t, as
+ * `pValue`) and the mixture sequential test that `significant` is judged by, at `alpha` (0.05) over every nightly
+ * look: the job compares every night, and a one-look test looked at nightly for 90 days calls a pilot with no
+ * difference significant on some night far more often than 5%. The mixture's spread is the effect the pilot is
+ * sized for: `minEffect` (5 points) on rates, a tenth of a standard deviation on means. The difference's interval
+ * is the matching confidence sequence (it holds at every look).
  *
- * Conclusive only when both hold: at least `minWeeks` (default 6) whole weeks since the start, and both groups
- * hold at least the MQLs a two-proportion test at `alpha` (0.05) needs for `minPower` (0.8) to detect the
- * observed MQL→SQL difference — or `minEffect` (default 5 points) when the observed one is smaller, so a pilot
- * with no real difference still concludes once it could have seen a 5-point one. Until then the verdict starts
- * "Not yet conclusive" and says what is missing.
+ * One metric is primary (`primaryMetric`, default MQL→SQL) and the verdict is about it alone; the others are
+ * reported as secondary, each at its own level (no correction across them: read them as supporting evidence).
+ *
+ * Conclusive once the pilot has run `minWeeks` (default 6) whole weeks and either the primary metric crossed its
+ * boundary or both groups hold the MQLs the sequential test needs for `minPower` (0.8) to see the observed
+ * difference, or `minEffect` when the observed one is smaller (rates only; a mean metric needs its boundary). Until
+ * then the verdict starts "Not yet conclusive" and says what is missing. Every pilot splits leads by a Lead field,
+ * not at random, so the comparison is labelled observational with its caveat.
  */
 export function comparePilot(input: {
     test: GroupStats;
@@ -473,48 +481,79 @@ export function comparePilot(input: {
     alpha?: number;
     minPower?: number;
     minEffect?: number;
+    primaryMetric?: PilotMetric;
+    /** The pilot's configuration, for the caveat's wording (the field it splits by). */
+    config?: Pick<PilotConfig, 'field' | 'testValues'>;
 }): PilotComparison {
     const { test, control } = input;
     const alpha = input.alpha ?? 0.05;
     const minWeeks = input.minWeeks ?? 6;
+    const minEffect = input.minEffect ?? DEFAULT_MIN_EFFECT;
+    const primaryMetric = input.primaryMetric ?? 'MQL→SQL';
+    const role = (metric: PilotMetric): MetricComparison['role'] => (metric === primaryMetric ? 'primary' : 'secondary');
     const weeksRun = Math.max(
         0,
         Math.floor((toMs(input.asOf.slice(0, 10)) - toMs(input.start.slice(0, 10))) / (7 * DAY_MS))
     );
-    const prop = (metric: MetricComparison['metric'], t: Tally, c: Tally): MetricComparison => {
+    const prop = (metric: PilotMetric, t: Tally, c: Tally): MetricComparison => {
         const r = twoProportionTest(t.k, t.n, c.k, c.n, alpha);
         const a = t.n > 0 ? t.k / t.n : null;
         const b = c.n > 0 ? c.k / c.n : null;
+        let seq: SequentialResult | null = null;
+        let ci: [number, number] | null = null;
+        if (r && t.n >= MIN_TESTED && c.n >= MIN_TESTED) {
+            const pooled = (t.k + c.k) / (t.n + c.n);
+            seq = sequentialTest(r.difference, pooled * (1 - pooled) * (1 / t.n + 1 / c.n), minEffect, alpha);
+            const vu = (a! * (1 - a!)) / t.n + (b! * (1 - b!)) / c.n;
+            const cs = sequentialTest(r.difference, vu, minEffect, alpha);
+            if (cs) ci = [r.difference - cs.boundary * Math.sqrt(vu), r.difference + cs.boundary * Math.sqrt(vu)];
+        }
         return {
             metric,
             method: 'two-proportion z',
+            role: role(metric),
             test: a,
             control: b,
             testN: t.n,
             controlN: c.n,
             difference: a !== null && b !== null ? a - b : null,
-            ci: r ? r.ci : null,
+            ci,
             statistic: r ? r.statistic : null,
             pValue: r ? r.pValue : null,
-            significant: !!r && r.pValue < alpha
+            sequentialP: seq ? seq.sequentialP : null,
+            boundary: seq ? seq.boundary : null,
+            significant: !!seq && seq.sequentialP <= alpha
         };
     };
-    const welch = (metric: MetricComparison['metric'], t: Moments, c: Moments): MetricComparison => {
+    const welch = (metric: PilotMetric, t: Moments, c: Moments): MetricComparison => {
         const r = welchTest(t, c, alpha);
         const a = t.n > 0 ? t.sum / t.n : null;
         const b = c.n > 0 ? c.sum / c.n : null;
+        let seq: SequentialResult | null = null;
+        let ci: [number, number] | null = null;
+        if (r && t.n >= MIN_TESTED && c.n >= MIN_TESTED) {
+            const ssT = Math.max(0, t.sumSq - t.sum * a!);
+            const ssC = Math.max(0, c.sumSq - c.sum * b!);
+            const sd = Math.sqrt((ssT + ssC) / (t.n + c.n - 2));
+            const v = ssT / (t.n - 1) / t.n + ssC / (c.n - 1) / c.n;
+            seq = sequentialTest(r.difference, v, MEAN_EFFECT_SD * sd, alpha);
+            if (seq) ci = [r.difference - seq.boundary * Math.sqrt(v), r.difference + seq.boundary * Math.sqrt(v)];
+        }
         return {
             metric,
             method: 'Welch t',
+            role: role(metric),
             test: a,
             control: b,
             testN: t.n,
             controlN: c.n,
             difference: a !== null && b !== null ? a - b : null,
-            ci: r ? r.ci : null,
+            ci,
             statistic: r ? r.statistic : null,
             pValue: r ? r.pValue : null,
-            significant: !!r && r.pValue < alpha
+            sequentialP: seq ? seq.sequentialP : null,
+            boundary: seq ? seq.boundary : null,
+            significant: !!seq && seq.sequentialP <= alpha
         };
     };
     const metrics = [
@@ -525,29 +564,46 @@ export function comparePilot(input: {
         welch('Hours to first contact', test.touchHours, control.touchHours),
         welch('Revenue at 90 days per MQL', test.revenue90, control.revenue90)
     ];
-    const sql = metrics[0];
+    const primary = metrics.find((m) => m.metric === primaryMetric)!;
     let requiredPerGroup: number | null = null;
     let sizedForEffect: number | null = null;
-    if (sql.control !== null && sql.test !== null) {
-        sizedForEffect = Math.max(Math.abs(sql.difference!), input.minEffect ?? DEFAULT_MIN_EFFECT);
-        const base = sql.control;
+    if (primary.method === 'two-proportion z' && primary.control !== null && primary.test !== null) {
+        sizedForEffect = Math.max(Math.abs(primary.difference!), minEffect);
+        const base = primary.control;
         const other = base + sizedForEffect <= 1 ? base + sizedForEffect : base - sizedForEffect;
-        requiredPerGroup = sampleSizePerGroup(base, other, alpha, input.minPower ?? 0.8);
+        const bar = (base + other) / 2;
+        const n = sequentialSampleSize(sizedForEffect, bar * (1 - bar), minEffect, alpha, input.minPower ?? 0.8);
+        requiredPerGroup = Number.isFinite(n) ? Math.max(n, MIN_TESTED) : null;
     }
-    const smaller = Math.min(test.mqls, control.mqls);
+    const smaller = Math.min(primary.testN, primary.controlN);
     const missing: string[] = [];
     if (weeksRun < minWeeks) missing.push(`${weeksRun} of ${minWeeks} weeks run`);
-    if (requiredPerGroup === null) missing.push('no MQLs in one of the groups yet');
-    else if (smaller < requiredPerGroup)
-        missing.push(`${smaller} of ${requiredPerGroup} MQLs in the smaller group`);
+    if (!primary.significant) {
+        if (primary.method === 'Welch t') missing.push(`no difference in ${primaryMetric} past its sequential boundary yet`);
+        else if (requiredPerGroup === null) missing.push('no MQLs in one of the groups yet');
+        else if (smaller < requiredPerGroup)
+            missing.push(`${smaller} of ${requiredPerGroup} MQLs in the smaller group`);
+    }
     const conclusive = missing.length === 0;
+    const field = input.config?.field ?? 'a Lead field';
+    const caveat = `Observational comparison: test and control were split by ${field}${input.config ? ` (${input.config.testValues.join(', ')} against the rest)` : ''}, not at random, so a difference may come from which leads each group holds rather than from the threshold.`;
+    const evidence = (m: MetricComparison): string => {
+        if (m.sequentialP === null) return 'no sequential test yet';
+        return `sequential p ${m.sequentialP < 0.001 ? '< 0.001' : `= ${fmtP(m.sequentialP)}`}, |z| ${Math.abs(m.statistic!).toFixed(2)} against a boundary of ${m.boundary!.toFixed(2)} at this look, α ${alpha} over every look`;
+    };
     let verdict: string;
     if (!conclusive) verdict = `Not yet conclusive: ${missing.join(', ')}.`;
-    else if (sql.significant)
-        verdict = `MQL→SQL differs significantly (p = ${fmtP(sql.pValue!)}): ${sql.difference! > 0 ? 'the test threshold converts better' : 'the control converts better'} (${pct(sql.test!)} against ${pct(sql.control!)}).`;
-    else
-        verdict = `Conclusive: no significant difference in MQL→SQL (p = ${sql.pValue === null ? 'n/a' : fmtP(sql.pValue)}; ${pct(sql.test!)} against ${pct(sql.control!)}).`;
-    return { weeksRun, minWeeks, requiredPerGroup, sizedForEffect, metrics, conclusive, verdict };
+    else if (primary.significant) {
+        const higher = primary.difference! > 0 ? 'the test group is higher' : 'the control group is higher';
+        verdict = `${primaryMetric} (primary) differs: ${higher} (${metricText(primary, primary.test!)} against ${metricText(primary, primary.control!)}; ${evidence(primary)}).`;
+    } else
+        verdict = `Conclusive: no significant difference in ${primaryMetric} (primary) (${primary.test === null ? 'n/a' : metricText(primary, primary.test)} against ${primary.control === null ? 'n/a' : metricText(primary, primary.control)}; ${evidence(primary)}).`;
+    return { weeksRun, minWeeks, primaryMetric, alpha, design: 'observational', caveat, requiredPerGroup, sizedForEffect, metrics, conclusive, verdict };
+}
+
+/** A metric's value for the verdict: rates as percentages, means to one decimal. */
+function metricText(m: MetricComparison, v: number): string {
+    return m.method === 'two-proportion z' ? pct(v) : v.toFixed(1);
 }
 
 function fmtP(p: number): string {
