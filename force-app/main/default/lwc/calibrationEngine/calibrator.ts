@@ -15,7 +15,14 @@ import type {
 import { DAY_MS, toMs, monthOf, monthLabel } from './dates';
 import { IdHashSet, IdHashMap, IdList, detachString, SEEN_BEFORE, SEEN_LINKED, grown } from './idTables';
 import { assignSegment, validateOverrides } from './method';
-import { CLASSES as OUTCOME_CLASSES, MAX_DAYS as MAX_DAYS_KEPT, MAX_HOURS as MAX_HOURS_KEPT, SegmentAccumulator, tally as countInto } from './accumulator';
+import {
+    CELL_EPS,
+    CLASSES as OUTCOME_CLASSES,
+    MAX_DAYS as MAX_DAYS_KEPT,
+    MAX_HOURS as MAX_HOURS_KEPT,
+    SegmentAccumulator,
+    tally as countInto
+} from './accumulator';
 import { analyseSegment } from './analysis';
 
 // Hot-path imports bound once at load. Loaders that compile modules to CommonJS (tsx, which runs the nightly job)
@@ -35,6 +42,7 @@ const CLASSES = OUTCOME_CLASSES;
 const MAX_DAYS = MAX_DAYS_KEPT;
 const MAX_HOURS = MAX_HOURS_KEPT;
 const tally = countInto;
+const EPS = CELL_EPS;
 
 /** Receives opportunities, then leads, and returns the method's result for every segment. */
 export interface Calibrator {
@@ -97,7 +105,7 @@ export function createCalibrator(input: {
     const asOfMs = parseMs(asOf.length === 10 ? `${asOf}T23:59:59Z` : asOf);
     const lookbackStart = asOfMs - settings.lookbackMonths * 30.4375 * DAY;
     const windowStart = asOfMs - settings.scenarioWindowDays * DAY;
-    const maxScore = settings.maxScore ?? 10000;
+    const maxScore = settings.maxScore ?? Infinity;
     // Leads are counted only when handed off within the lookback window, so their cohort months are known now
     // (an analysis date that is not a date gives no months, and so no cohorts).
     const firstMonth = Number.isFinite(lookbackStart) ? monthOf(lookbackStart) : 0;
@@ -145,6 +153,11 @@ export function createCalibrator(input: {
         exclusionCounts[reason] = (exclusionCounts[reason] ?? 0) + 1;
         // A listed id is copied: cut from a chunk of CSV, it would keep the whole chunk.
         if (exclusions.length < MAX_LISTED_EXCLUSIONS) exclusions.push({ kind, id: id === null ? null : detach(id), reason });
+    };
+
+    const excludeHanded = (acc: SegmentAccumulator, id: string, reason: string): void => {
+        acc.excluded++;
+        exclude('lead', id, reason);
     };
 
     function addOpportunity(o: OpportunityRecord): void {
@@ -208,18 +221,19 @@ export function createCalibrator(input: {
             return;
         }
         const raw = l.scoreAtHandoff;
-        if (raw === null || raw === undefined) return exclude('lead', l.id, 'no score at handoff');
+        // Each exclusion from here on is also counted against the segment: too many of them and it abstains.
+        if (raw === null || raw === undefined) return excludeHanded(acc, l.id, 'no score at handoff');
         const score = Number(raw);
-        if (!Number.isFinite(score)) return exclude('lead', l.id, 'score at handoff is not a number');
-        if (score < 0) return exclude('lead', l.id, 'negative score at handoff');
-        if (score > maxScore) return exclude('lead', l.id, `score at handoff above ${maxScore}`);
+        if (!Number.isFinite(score)) return excludeHanded(acc, l.id, 'score at handoff is not a number');
+        if (score > maxScore) return excludeHanded(acc, l.id, `score at handoff above ${maxScore}`);
         if (typeof l.accepted !== 'boolean' || typeof l.rejected !== 'boolean' || typeof l.qualified !== 'boolean') {
-            return exclude('lead', l.id, 'missing outcome (accepted, rejected or qualified)');
+            return excludeHanded(acc, l.id, 'missing outcome (accepted, rejected or qualified)');
         }
-        if (l.accepted && l.rejected) return exclude('lead', l.id, 'both accepted and rejected');
+        if (l.accepted && l.rejected) return excludeHanded(acc, l.id, 'both accepted and rejected');
 
-        const s = Math.floor(score);
-        acc.grow(s);
+        // The score's cell at the segment's resolution; outside the arrays the accumulator makes room (rarely).
+        let s = Math.floor(score * acc.inv + EPS) - acc.base;
+        if (s < 0 || s >= acc.cap) s = acc.place(score);
         const hasOpp = oppIdx >= 0 || !!oppId;
         const won = oppIdx >= 0 && opps.won[oppIdx] === 1;
         const amount = oppIdx >= 0 ? opps.amount[oppIdx] : 0;
@@ -274,8 +288,7 @@ export function createCalibrator(input: {
             const r = acc.reasons.at(reason);
             if (r === acc.reasonCounts.length) acc.reasonCounts.push(0);
             acc.reasonCounts[r]++;
-            const band = Math.floor(s / settings.bandWidth);
-            const row = acc.reasonsByBand[band] ?? (acc.reasonsByBand[band] = []);
+            const row = acc.reasonsByCell[s] ?? (acc.reasonsByCell[s] = []);
             while (row.length <= r) row.push(0);
             row[r]++;
         }

@@ -81,3 +81,33 @@ export function histogramMedian(hist: ArrayLike<number>): number | null {
 export function pct(x: number | null): string {
     return x === null ? 'n/a' : `${Math.round(x * 100)}%`;
 }
+
+/**
+ * Upper tail of the standard normal, P(Z > z), by Abramowitz and Stegun 26.2.17 (absolute error below 7.5e-8):
+ * precise enough for comparing p-values with levels of 1e-4 and above, which is all the method does with them.
+ */
+export function normalUpperTail(z: number): number {
+    if (Number.isNaN(z)) return NaN;
+    if (z < 0) return 1 - normalUpperTail(-z);
+    const t = 1 / (1 + 0.2316419 * z);
+    const poly = t * (0.31938153 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
+    return (Math.exp((-z * z) / 2) / Math.sqrt(2 * Math.PI)) * poly;
+}
+
+/** P(X > x) for a chi-square variable with one degree of freedom (the likelihood-ratio statistic of one split). */
+export function chiSquare1Tail(x: number): number {
+    if (!(x > 0)) return 1;
+    return 2 * normalUpperTail(Math.sqrt(x));
+}
+
+/**
+ * One-sided two-proportion z-test (pooled): the p-value of "the rate of group A is higher than that of group B".
+ * 1 when either group is empty or no outcome varies, so that no evidence never reads as significant.
+ */
+export function twoProportionPValue(kA: number, nA: number, kB: number, nB: number): number {
+    if (nA <= 0 || nB <= 0) return 1;
+    const pooled = (kA + kB) / (nA + nB);
+    const se = Math.sqrt(pooled * (1 - pooled) * (1 / nA + 1 / nB));
+    if (!(se > 0)) return 1;
+    return normalUpperTail((kA / nA - kB / nB) / se);
+}
