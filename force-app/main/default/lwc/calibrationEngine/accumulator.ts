@@ -265,10 +265,14 @@ export class SegmentAccumulator {
         return out;
     }
 
-    fine(): FineBand[] {
+    /**
+     * The counts of every cell holding handed-off leads, in ascending score order; with `withNotHandedOff`, also the
+     * cells holding only leads never handed off (for the scenarios; the method's readings use handed-off leads only).
+     */
+    fine(withNotHandedOff = false): FineBand[] {
         const out: FineBand[] = [];
         for (let s = 0; s < this.cap; s++) {
-            if (this.handedOff[s] === 0) continue;
+            if (this.handedOff[s] === 0 && !(withNotHandedOff && this.unhanded[s] !== 0)) continue;
             out.push({
                 score: this.scoreAt(s),
                 handedOff: this.handedOff[s],
@@ -286,7 +290,8 @@ export class SegmentAccumulator {
                     rejected: this.rRejected[s],
                     qualified: this.rQualified[s],
                     pipelineAmount: this.rPipeline[s],
-                    wonAmount: this.rWonAmount[s]
+                    wonAmount: this.rWonAmount[s],
+                    notHandedOff: this.unhanded[s]
                 }
             });
         }

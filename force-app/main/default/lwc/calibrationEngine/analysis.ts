@@ -13,6 +13,8 @@ import { byCountThenName, diagnosticsFor } from './diagnostics';
 /** Runs the method on one segment (policy and counts) as of the analysis date. */
 export function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, settings: CalibrationSettings, asOf: string): SegmentResult {
     const fine = acc.fine();
+    // The scenarios also see leads never handed off; every reading of the method sees handed-off leads only.
+    const scenarioCells = acc.fine(true);
     const resolution = acc.resolution();
     const observedRange: [number, number] | null = fine.length > 0 ? [fine[0].score, fine[fine.length - 1].score] : null;
     const bandWidth = settings.bandWidth ?? defaultBandWidth(observedRange?.[0] ?? 0, observedRange?.[1] ?? 0, resolution);
@@ -68,7 +70,7 @@ export function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, s
     // evidence of the abstention (too wide).
     if (abstained) computed = null;
     if (abstained && reason !== 'range-too-wide') range = null;
-    const at = computed !== null ? scenarioAt(fine, computed, window) : null;
+    const at = computed !== null ? scenarioAt(scenarioCells, computed, window, undefined, active) : null;
     let sqlAt: number | null = null;
     if (cands.value !== null) {
         let h = 0;
@@ -116,11 +118,11 @@ export function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, s
 
     const scenarios: Scenario[] = [];
     if (active !== null) {
-        scenarios.push(scenarioAt(fine, active - settings.scenarioDelta, window, `Active − ${settings.scenarioDelta}`));
-        scenarios.push(scenarioAt(fine, active, window, 'Active'));
-        scenarios.push(scenarioAt(fine, active + settings.scenarioDelta, window, `Active + ${settings.scenarioDelta}`));
+        scenarios.push(scenarioAt(scenarioCells, active - settings.scenarioDelta, window, `Active − ${settings.scenarioDelta}`, active));
+        scenarios.push(scenarioAt(scenarioCells, active, window, 'Active', active));
+        scenarios.push(scenarioAt(scenarioCells, active + settings.scenarioDelta, window, `Active + ${settings.scenarioDelta}`, active));
     }
-    if (computed !== null && computed !== active) scenarios.push(scenarioAt(fine, computed, window, 'Recommended'));
+    if (computed !== null && computed !== active) scenarios.push(scenarioAt(scenarioCells, computed, window, 'Recommended', active));
 
     const paths: PathSummary[] = acc.paths.names.map((path, i) => {
         const v = acc.pathRows[i];
@@ -138,7 +140,7 @@ export function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, s
             scoreSources: { ...acc.scoreSources }
         },
         bands,
-        fineBands: fine,
+        fineBands: scenarioCells,
         inflection: cands.inflection,
         recommendation,
         scenarios,

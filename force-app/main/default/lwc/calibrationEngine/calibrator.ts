@@ -212,7 +212,19 @@ export function createCalibrator(input: {
         if (oppIdx >= 0) opps.used[oppIdx] = 1;
         lastOpp = oppIdx;
         acc.leads++;
-        if (!l.handoffDate) return;
+        if (!l.handoffDate) {
+            // A lead of the scenario window never handed off, by its current score: what a lower threshold would add.
+            const current = l.currentScore;
+            if (typeof current === 'number' && current <= maxScore && l.createdDate) {
+                const createdMs = parseMs(l.createdDate);
+                if (createdMs >= windowStart && createdMs <= asOfMs) {
+                    let c = Math.floor(current * acc.inv + EPS) - acc.base;
+                    if (c < 0 || c >= acc.cap) c = acc.place(current);
+                    acc.unhanded[c]++;
+                }
+            }
+            return;
+        }
         const handoffMs = parseMs(l.handoffDate);
         if (!Number.isFinite(handoffMs)) return exclude('lead', l.id, 'handoff date is not a date');
         if (handoffMs > asOfMs) return exclude('lead', l.id, 'handed off after the analysis date');

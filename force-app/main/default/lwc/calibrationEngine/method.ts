@@ -318,11 +318,14 @@ export function capacityThreshold(fine: FineBand[], capacityPerMonth: number | n
 /**
  * What a threshold would have done over the scenario window (seed 000's ±15 scenarios, and the dashboard's
  * what-if slider): the handed-off leads of the last `windowDays` with a score at or above `threshold`, their
- * acceptance, rejection rate, SQLs, pipeline and revenue. Works from one-point counts alone, O(fine bands).
- * `extrapolated` is true when the threshold lies outside the scores observed in the window: below the lowest,
- * the leads that would newly pass were never handed off, so their outcomes are not in the data.
+ * acceptance, rejection rate, SQLs, pipeline and revenue. Works from one-cell counts alone, O(fine bands).
+ * `extrapolated` is true when the threshold lies outside the scores observed in the window.
+ * Below the `active` threshold, when given, reps pulled only some leads: the leads of the window that scored in
+ * [threshold, active) and were never handed off are added to the MQLs (they are counted, by current score), and
+ * their acceptance, SQLs, pipeline and revenue estimated at the rates of all handed-off leads of the same score
+ * over the lookback (of [threshold, active) where a score has none); the scenario is then marked `estimated`.
  */
-export function scenarioAt(fineBands: FineBand[], threshold: number, windowDays: number, label?: string): Scenario {
+export function scenarioAt(fineBands: FineBand[], threshold: number, windowDays: number, label?: string, active?: number | null): Scenario {
     let mqls = 0;
     let accepted = 0;
     let rejected = 0;
@@ -331,6 +334,12 @@ export function scenarioAt(fineBands: FineBand[], threshold: number, windowDays:
     let won = 0;
     let lo = Infinity;
     let hi = -Infinity;
+    const below = active !== null && active !== undefined && threshold < active;
+    let added = 0;
+    // Estimated outcomes of the leads added, and the pooled rates of [threshold, active) for scores with no handoffs.
+    const est = { accepted: 0, rejected: 0, sqls: 0, pipeline: 0, won: 0 };
+    const pool = { handedOff: 0, accepted: 0, rejected: 0, qualified: 0, pipeline: 0, won: 0 };
+    let unpriced = 0;
     for (const b of fineBands) {
         if (b.recent.handedOff > 0) {
             lo = Math.min(lo, b.score);
@@ -343,21 +352,62 @@ export function scenarioAt(fineBands: FineBand[], threshold: number, windowDays:
             sqls += b.recent.qualified;
             pipeline += b.recent.pipelineAmount;
             won += b.recent.wonAmount;
+            if (below && b.score < active!) {
+                pool.handedOff += b.handedOff;
+                pool.accepted += b.accepted;
+                pool.rejected += b.rejected;
+                pool.qualified += b.qualified;
+                pool.pipeline += b.pipelineAmount;
+                pool.won += b.wonAmount;
+                const n = b.recent.notHandedOff ?? 0;
+                if (n > 0) {
+                    added += n;
+                    if (b.handedOff > 0) {
+                        const f = n / b.handedOff;
+                        est.accepted += b.accepted * f;
+                        est.rejected += b.rejected * f;
+                        est.sqls += b.qualified * f;
+                        est.pipeline += b.pipelineAmount * f;
+                        est.won += b.wonAmount * f;
+                    } else unpriced += n;
+                }
+            }
         }
     }
-    const decided = accepted + rejected;
-    return {
+    if (unpriced > 0 && pool.handedOff > 0) {
+        const f = unpriced / pool.handedOff;
+        est.accepted += pool.accepted * f;
+        est.rejected += pool.rejected * f;
+        est.sqls += pool.qualified * f;
+        est.pipeline += pool.pipeline * f;
+        est.won += pool.won * f;
+    }
+    const observedMqls = mqls;
+    mqls += added;
+    accepted += Math.round(est.accepted);
+    const rejectedAll = rejected + Math.round(est.rejected);
+    sqls += Math.round(est.sqls);
+    pipeline += Math.round(est.pipeline);
+    won += Math.round(est.won);
+    const decided = accepted + rejectedAll;
+    const scenario: Scenario = {
         label: label ?? `Threshold ${threshold}`,
         threshold,
         mqls,
         mqlsPerMonth: Math.round((mqls / (windowDays / 30.4375)) * 10) / 10,
         accepted,
-        rejectionRate: decided > 0 ? rejected / decided : null,
+        rejectionRate: decided > 0 ? rejectedAll / decided : null,
         sqls,
         pipelineAmount: pipeline,
         wonAmount: won,
         extrapolated: lo === Infinity || threshold < lo || threshold > hi + 1
     };
+    if (active !== undefined) {
+        scenario.estimated = added > 0;
+        scenario.observedMqls = observedMqls;
+        scenario.estimatedMqls = added;
+    }
+    return scenario;
 }
 
 /** Builds the band table of width `width` from one-point counts, with rates, intervals and verdicts. */

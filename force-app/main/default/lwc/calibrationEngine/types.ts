@@ -175,8 +175,11 @@ export interface FineBand {
     won: number;
     pipelineAmount: number;
     wonAmount: number;
-    /** Of the above, the part handed off within the scenario window (the last 90 days). */
-    recent: { handedOff: number; accepted: number; rejected: number; qualified: number; pipelineAmount: number; wonAmount: number };
+    /**
+     * Of the above, the part handed off within the scenario window (the last 90 days); `notHandedOff`: leads created
+     * in the window and never handed off, by their current score (what a lower threshold would add).
+     */
+    recent: { handedOff: number; accepted: number; rejected: number; qualified: number; pipelineAmount: number; wonAmount: number; notHandedOff?: number };
 }
 
 export interface Scenario {
@@ -191,6 +194,14 @@ export interface Scenario {
     wonAmount: number;
     /** True when the threshold lies outside the observed scores, so the figures are extrapolated. */
     extrapolated: boolean;
+    /**
+     * True when the threshold is below the active one and leads scored there were never handed off: they are counted
+     * in `mqls` (their number is known), and their outcomes estimated from handed-off leads of the same score.
+     */
+    estimated?: boolean;
+    /** MQLs of the window actually handed off at or above the threshold, and those added by the estimate. */
+    observedMqls?: number;
+    estimatedMqls?: number;
 }
 
 export interface Trigger {
