@@ -213,9 +213,12 @@ export function createCalibrator(input: {
         lastOpp = oppIdx;
         acc.leads++;
         if (!l.handoffDate) {
-            // A lead of the scenario window never handed off, by its current score: what a lower threshold would add.
+            // A lead of the scenario window never handed off, by its current score: what a threshold below the active
+            // one would add. Only below the active one (above it a lead not handed off is one still on its way), which
+            // also keeps scores that drifted up after creation from setting the segment's resolution.
             const current = l.currentScore;
-            if (typeof current === 'number' && current <= maxScore && l.createdDate) {
+            const active = seg.policy.activeThreshold;
+            if (typeof current === 'number' && active !== null && current < active && l.createdDate) {
                 const createdMs = parseMs(l.createdDate);
                 if (createdMs >= windowStart && createdMs <= asOfMs) {
                     let c = Math.floor(current * acc.inv + EPS) - acc.base;
