@@ -10,6 +10,7 @@ export * from './idTables';
 export * from './method';
 export * from './calibrator';
 export { REVIEW_TRIGGERS } from './triggers';
+export { ABSTENTIONS, abstentionSummary, evidenceLines, formatP } from './recommendation';
 import type { CalibrationSettings } from './types';
 
 /** The documented defaults of every setting (PRODUCT.md "Data model" and "The method"). */

@@ -8,6 +8,7 @@ import type {
     ChangeEvidence,
     FineBand,
     FloorEvidence,
+    Recommendation,
     RecommendationEvidence,
     Scenario,
     SegmentPolicy
@@ -306,4 +307,63 @@ export function rationaleFor(x: {
     if (x.reason === 'no-change') parts.push(`That is within ${settings.minStep} points of the active ${policy.activeThreshold}: no change proposed.`);
     if (x.reason === 'frozen') parts.push(`The segment is frozen until ${policy.frozenUntil} and no review trigger fired: no proposal.`);
     return parts.join(' ');
+}
+
+/** The reasons the engine abstains for (no threshold, and no proposal to review). */
+export const ABSTENTIONS: ReadonlySet<string> = new Set(['insufficient-sample', 'too-many-excluded', 'too-few-score-values', 'no-signal', 'inverted', 'range-too-wide']);
+
+/**
+ * An abstention in a few words, the same in the report, the terminal table and the dashboard; null when the
+ * recommendation is not an abstention. Each names the figure that decided it.
+ */
+export function abstentionSummary(r: Pick<Recommendation, 'reason' | 'range' | 'evidence'>): string | null {
+    const ev = r.evidence ?? null;
+    switch (r.reason) {
+        case 'insufficient-sample':
+            return 'too little data';
+        case 'too-many-excluded':
+            return `${ev ? pct(ev.excludedShare) : 'too many'} of handed-off leads excluded (at most ${ev ? pct(ev.maxExcludedShare) : 'n/a'})`;
+        case 'too-few-score-values':
+            return `only ${ev?.distinctScores ?? 'a few'} distinct score value${ev?.distinctScores === 1 ? '' : 's'}`;
+        case 'no-signal': {
+            const p = ev ? Math.min(ev.winRate.up.pValue ?? 1, ev.sqlRate.up.pValue ?? 1) : null;
+            return `no significant change in win or SQL rate across the score (p = ${formatP(p)}, level ${ev ? ev.level : 'n/a'})`;
+        }
+        case 'inverted':
+            return 'outcomes fall as the score rises: the score may be inverted or broken';
+        case 'range-too-wide':
+            return `90% bootstrap range ${r.range ? `${r.range[0]}–${r.range[1]}` : 'n/a'} spans ${ev ? pct(ev.rangeShare) : 'too much'} of the scores (at most ${ev ? pct(ev.maxRangeShare) : 'n/a'})`;
+        default:
+            return null;
+    }
+}
+
+/**
+ * The evidence behind a recommendation or an abstention, one line each, for the reports: the change-point tests,
+ * the floors and whether they counted, the range's share of the scores, the resolution and band width.
+ */
+export function evidenceLines(r: Pick<Recommendation, 'evidence'>): string[] {
+    const ev = r.evidence;
+    if (!ev) return [];
+    const change = (name: string, e: ChangeEvidence): string =>
+        e.direction === null
+            ? `${name}: no split with enough leads on both sides (${e.splits} tried).`
+            : `${name}: best ${e.direction === 'up' ? 'rise' : 'fall'} at ${e.at}, ${pct(e.rateBelow)} below to ${pct(e.rateAbove)} at or above (likelihood ratio ${e.statistic}, p = ${formatP(e.pValue)} over ${e.splits} splits).`;
+    const floor = (name: string, f: FloorEvidence): string =>
+        f.at === null
+            ? `${name}: not reached.`
+            : `${name}: ${f.at}, ${f.counted ? 'counted' : 'not counted'} (${pct(f.rateAbove)} at or above, ${pct(f.rateBelow)} below${f.pValue === null ? '' : `, p = ${formatP(f.pValue)}`}).`;
+    const lines = [
+        `Tests at level ${ev.level}; the knee needs p ≤ ${ev.level / 2} on the win or the SQL rate, a floor p ≤ ${ev.level}.`,
+        change('Win rate', ev.winRate.up),
+        ...(ev.winRate.down.direction ? [change('Win rate', ev.winRate.down)] : []),
+        change('SQL rate', ev.sqlRate.up),
+        ...(ev.sqlRate.down.direction ? [change('SQL rate', ev.sqlRate.down)] : []),
+        floor('Rejection-target floor', ev.floors.rejectionTarget),
+        floor(`SQL floor (band rule ${ev.floors.sqlTarget.band ?? 'n/a'})`, ev.floors.sqlTarget),
+        `Scores: ${ev.distinctScores} distinct values over ${ev.observedRange ? `${ev.observedRange[0]}–${ev.observedRange[1]}` : 'none'}, kept to ${ev.resolution}; bands of ${ev.bandWidth}. Excluded: ${ev.excluded} (${pct(ev.excludedShare)}).`
+    ];
+    if (ev.rangeShare !== null) lines.push(`The 90% bootstrap range spans ${pct(ev.rangeShare)} of the observed scores (at most ${pct(ev.maxRangeShare)}).`);
+    if (ev.aboveHealthySqlMax) lines.push(`MQL→SQL at the threshold is ${pct(ev.sqlRateAtThreshold)}, above the healthy maximum.`);
+    return lines;
 }
