@@ -346,13 +346,13 @@ export function evidenceLines(r: Pick<Recommendation, 'evidence'>): string[] {
     const ev = r.evidence;
     if (!ev) return [];
     const change = (name: string, e: ChangeEvidence): string =>
-        e.direction === null
+        (e.direction === null
             ? `${name}: no split with enough leads on both sides (${e.splits} tried).`
-            : `${name}: best ${e.direction === 'up' ? 'rise' : 'fall'} at ${e.at}, ${pct(e.rateBelow)} below to ${pct(e.rateAbove)} at or above (likelihood ratio ${e.statistic}, p = ${formatP(e.pValue)} over ${e.splits} splits).`;
+            : `${name}: best ${e.direction === 'up' ? 'rise' : 'fall'} at ${e.at}, ${pct(e.rateBelow)} below to ${pct(e.rateAbove)} at or above (likelihood ratio ${e.statistic}, p = ${formatP(e.pValue)} over ${e.splits} splits).`);
     const floor = (name: string, f: FloorEvidence): string =>
-        f.at === null
+        (f.at === null
             ? `${name}: not reached.`
-            : `${name}: ${f.at}, ${f.counted ? 'counted' : 'not counted'} (${pct(f.rateAbove)} at or above, ${pct(f.rateBelow)} below${f.pValue === null ? '' : `, p = ${formatP(f.pValue)}`}).`;
+            : `${name}: ${f.at}, ${f.counted ? 'counted' : 'not counted'} (${pct(f.rateAbove)} at or above, ${pct(f.rateBelow)} below${f.pValue === null ? '' : `, p = ${formatP(f.pValue)}`}).`);
     const lines = [
         `Tests at level ${ev.level}; the knee needs p ≤ ${ev.level / 2} on the win or the SQL rate, a floor p ≤ ${ev.level}.`,
         change('Win rate', ev.winRate.up),
