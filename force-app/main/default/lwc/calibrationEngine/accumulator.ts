@@ -84,6 +84,8 @@ export class SegmentAccumulator {
     private empty = true;
     /** Handed-off leads left out of the analysis after their segment was known (no usable score or outcome). */
     excluded = 0;
+    /** Handed-off leads on a path out of the fit (hand-raisers, fit grade C-F): counted in their path only. */
+    outOfFit = 0;
     handedOff: Int32Array = new Int32Array(this.cap);
     accepted: Int32Array = new Int32Array(this.cap);
     rejected: Int32Array = new Int32Array(this.cap);

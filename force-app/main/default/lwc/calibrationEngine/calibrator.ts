@@ -106,6 +106,7 @@ export function createCalibrator(input: {
     const lookbackStart = asOfMs - settings.lookbackMonths * 30.4375 * DAY;
     const windowStart = asOfMs - settings.scenarioWindowDays * DAY;
     const maxScore = settings.maxScore ?? Infinity;
+    const gradeGate = settings.gradeGate === true;
     // Leads are counted only when handed off within the lookback window, so their cohort months are known now
     // (an analysis date that is not a date gives no months, and so no cohorts).
     const firstMonth = Number.isFinite(lookbackStart) ? monthOf(lookbackStart) : 0;
@@ -245,6 +246,22 @@ export function createCalibrator(input: {
             return excludeHanded(acc, l.id, 'missing outcome (accepted, rejected or qualified)');
         }
         if (l.accepted && l.rejected) return excludeHanded(acc, l.id, 'both accepted and rejected');
+        const active = seg.policy.activeThreshold;
+        // Paths out of the fit: a hand-raiser (a high-intent override) or, with the grade gate on, a lead whose fit
+        // grade fails it (C-F; leads without a grade pass) does not become an MQL by its score, so its outcomes are no
+        // evidence for the score's threshold: it is counted as its own path and kept out of the bands and readings.
+        const op = l.overridePaths;
+        const handRaised = op !== undefined && op !== null && op.length > 0;
+        const gradeCode = l.grade ? l.grade.charCodeAt(0) & ~32 : 0;
+        const fit = !gradeGate || gradeCode < 67 /* A, B or no grade */ || gradeCode > 70;
+        if (!fit || handRaised) {
+            const wonOut = oppIdx >= 0 && opps.won[oppIdx] === 1;
+            const path = !fit ? (gradeCode === 67 ? 'Grade C (manual review)' : 'Below fit grade (D-F)') : op![0];
+            tally(acc.pathRows, acc.paths.at(path), l.qualified, wonOut);
+            if (!fit && gradeCode === 67 && active !== null && score >= active) acc.reviewFlagged++;
+            acc.outOfFit++;
+            return;
+        }
 
         // The score's cell at the segment's resolution; outside the arrays the accumulator makes room (rarely).
         let s = Math.floor(score * acc.inv + EPS) - acc.base;
@@ -292,10 +309,7 @@ export function createCalibrator(input: {
         }
         if (l.scoreSource) acc.scoreSources[l.scoreSource]++;
 
-        const active = seg.policy.activeThreshold;
-        const op = l.overridePaths;
-        const pathName = op && op.length > 0 && (active === null || score < active) ? op[0] : 'Scored';
-        tally(acc.pathRows, acc.paths.at(pathName), l.qualified, won);
+        tally(acc.pathRows, acc.paths.at('Scored'), l.qualified, won);
         tally(acc.sourceRows, acc.sources.at(l.leadSource || '(none)'), l.qualified, won);
 
         if (l.rejected) {
@@ -352,8 +366,7 @@ export function createCalibrator(input: {
             }
         }
         // Grade letter by char code, and decay from one parsed date: this runs a million times, so no strings.
-        const grade = l.grade ? l.grade.charCodeAt(0) & ~32 : 0;
-        if (active !== null && grade === 67 /* C */ && score >= active) acc.reviewFlagged++;
+        const grade = gradeCode;
         if (grade === 65 /* A */ && !l.lastActivityDate && (l.currentScore ?? 0) === 0) acc.nurture++;
         const decay = settings.decay;
         if (active !== null && decay && typeof l.currentScore === 'number' && l.currentScore >= active && l.lastActivityDate) {

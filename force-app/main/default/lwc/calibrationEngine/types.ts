@@ -127,6 +127,11 @@ export interface CalibrationSettings {
     minDistinctScores?: number;
     /** Abstain when more than this share of a segment's handed-off leads had to be excluded (default 0.2). */
     maxExcludedShare?: number;
+    /**
+     * Fit-grade gate (seed 002: grade A or B for the scored path): handed-off leads graded C-F are reported as their
+     * own paths and kept out of the threshold's evidence. Default off (see docs/method.md, "Paths out of the fit").
+     */
+    gradeGate?: boolean;
     segmentRules: SegmentRule[];
 }
 
