@@ -298,8 +298,8 @@ export function roundTo(x: number, step: number): number {
 }
 
 /**
- * Sales-capacity rule: the lowest threshold whose recent MQL volume, per month, fits `capacityPerMonth`.
- * Null when capacity is not set or every threshold fits.
+ * Sales-capacity rule: the lowest observed score whose recent MQL volume at or above it, per month, fits
+ * `capacityPerMonth`. Null when capacity is not set or every threshold fits.
  */
 export function capacityThreshold(fine: FineBand[], capacityPerMonth: number | null | undefined, windowDays: number): number | null {
     if (!capacityPerMonth || capacityPerMonth <= 0) return null;
@@ -308,9 +308,10 @@ export function capacityThreshold(fine: FineBand[], capacityPerMonth: number | n
     let recent = 0;
     for (const b of sorted) recent += b.recent.handedOff;
     if (recent / months <= capacityPerMonth) return null;
-    for (const b of sorted) {
-        recent -= b.recent.handedOff;
-        if (recent / months <= capacityPerMonth) return b.score + 1;
+    for (let i = 0; i < sorted.length; i++) {
+        recent -= sorted[i].recent.handedOff;
+        // The next score up, at the score's own resolution (not "+1", which is a whole 0-1 scale).
+        if (recent / months <= capacityPerMonth) return i + 1 < sorted.length ? sorted[i + 1].score : sorted[i].score;
     }
     return null;
 }

@@ -261,11 +261,13 @@ export function rationaleFor(x: {
         const i = bands.findIndex((b) => b.from <= cands.inflection! && cands.inflection! < b.to);
         const t = ev ? (cands.win.up && ev.winRate.up.at === cands.inflection ? ev.winRate.up : ev.sqlRate.up) : null;
         const test = t ? ` (${t.outcome === 'won' ? 'win' : 'SQL'} rate ${pct(t.rateBelow)} below, ${pct(t.rateAbove)} at or above; p = ${formatP(t.pValue)})` : '';
+        // When won deals are too few to show the change, the SQL rate's change-point stands in for it: say which.
+        const which = t && t.outcome === 'qualified' ? 'the SQL rate' : 'the win rate';
         if (i > 0) {
             parts.push(
-                `Won deals climb from ${pct(bands[i - 1].wonShare)} to ${pct(bands[i].wonShare)} of the total at ${bands[i].from}; the win rate changes most sharply at ${cands.inflection}${test}.`
+                `Won deals climb from ${pct(bands[i - 1].wonShare)} to ${pct(bands[i].wonShare)} of the total at ${bands[i].from}; ${which} changes most sharply at ${cands.inflection}${test}.`
             );
-        } else parts.push(`The win rate changes most sharply at ${cands.inflection}${test}.`);
+        } else parts.push(`${which === 'the SQL rate' ? 'The SQL rate' : 'The win rate'} changes most sharply at ${cands.inflection}${test}.`);
     }
     if (cands.value !== null) {
         let acc2 = 0;
