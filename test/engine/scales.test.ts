@@ -61,3 +61,16 @@ test('without a band width setting the bands are about a tenth of the observed r
     const s = calibrate({ ...org, settings: { ...settings, bandWidth: 25 }, asOf: org.asOf }).segments[0];
     assert.ok(s.bands.every((b) => b.to - b.from === 25));
 });
+
+test('on a 0-1 score the minimum step is not the whole scale: a move from 0.3 to the knee at 0.5 is proposed', () => {
+    const org = generateOrg({
+        seed: 4,
+        asOf: '2026-10-31',
+        months: 18,
+        snapshotShare: 1,
+        segments: [{ name: 'S', leads: 3600, knee: 50, activeThreshold: 0.3, scoreRange: [0, 100], scale: { factor: 0.01, decimals: 2 } }]
+    });
+    const s = calibrate({ ...org, settings, asOf: org.asOf }).segments[0];
+    assert.equal(s.recommendation.reason, 'recommended');
+    assert.ok(Math.abs(s.recommendation.threshold! - 0.5) <= 0.03, String(s.recommendation.threshold));
+});

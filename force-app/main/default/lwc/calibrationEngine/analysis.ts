@@ -26,6 +26,8 @@ export function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, s
     const maxRangeShare = settings.maxRangeShare ?? ABSTENTION_DEFAULTS.maxRangeShare;
     const minDistinctScores = settings.minDistinctScores ?? ABSTENTION_DEFAULTS.minDistinctScores;
     const maxExcludedShare = settings.maxExcludedShare ?? ABSTENTION_DEFAULTS.maxExcludedShare;
+    // The minimum step is in score units; never more than half a band, so that 3 "points" is not a whole 0-1 scale.
+    const minStep = Math.min(settings.minStep, bandWidth / 2);
     const excludedShare = acc.excluded > 0 ? acc.excluded / (acc.excluded + acc.total.handedOff) : 0;
 
     acc.reasonsByBand = acc.reasonsInBands(bandWidth);
@@ -59,7 +61,7 @@ export function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, s
         rangeShare = range !== null && span > 0 ? (range[1] - range[0]) / span : null;
         if (range === null || (rangeShare !== null && rangeShare > maxRangeShare)) reason = 'range-too-wide';
         else if (frozen) reason = 'frozen';
-        else if (active !== null && Math.abs(cands.value - active) < settings.minStep) reason = 'no-change';
+        else if (active !== null && Math.abs(cands.value - active) < minStep) reason = 'no-change';
         else {
             threshold = cands.value;
             reason = 'recommended';
@@ -107,7 +109,7 @@ export function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, s
         threshold,
         reason,
         range,
-        rationale: rationaleFor({ policy, acc, bands, fine, cands, reason, settings, evidence }),
+        rationale: rationaleFor({ policy, acc, bands, fine, cands, reason, settings: { ...settings, minStep }, evidence }),
         candidates: { inflection: cands.inflection, rejectionTarget: cands.rejectionTarget, sqlTarget: cands.sqlTarget, capacity: cands.capacity },
         computed,
         startingPoint: abstained ? STARTING_POINTS[policy.name] ?? null : null,
