@@ -62,7 +62,7 @@ test('an LWC template error fails the compile check', () => {
 
 test('a TypeScript component that was never compiled is reported', () => {
     const dir = copy();
-    rmSync(path.join(dir, LWC, 'calibrationEngine', 'stats.js'));
+    rmSync(path.join(dir, LWC, 'calibrationEngine', 'statistics.js'));
     assert.match(checkLwc(dir).map((p) => p.message).join(), /not compiled to \.js/);
     rmSync(dir, { recursive: true, force: true });
 });
