@@ -114,7 +114,8 @@ export const SettingsSchema = z
             })
             .strict()
             .optional(),
-        bandWidth: z.number().int().min(1).max(1000).optional(),
+        // Score units, on the score's own scale (0.05 on a 0-1 score, 100 on a 0-10,000 one); absent: derived.
+        bandWidth: z.number().positive().optional(),
         lookbackMonths: z.number().int().min(1).max(60).optional(),
         targetRejectionRate: rate.optional(),
         healthySqlRate: range.optional(),
@@ -122,7 +123,7 @@ export const SettingsSchema = z
         minWonDeals: z.number().int().min(1).optional(),
         minHandedOff: z.number().int().min(1).optional(),
         minStep: z.number().min(0).optional(),
-        scenarioDelta: z.number().min(1).optional(),
+        scenarioDelta: z.number().positive().optional(),
         scenarioWindowDays: z.number().int().min(7).max(730).optional(),
         slaHours: z.number().min(1).max(8760).optional(),
         freezeDays: days.min(0).optional(),
@@ -134,6 +135,11 @@ export const SettingsSchema = z
             .nullable()
             .optional(),
         maxScore: z.number().positive().optional(),
+        significanceLevel: z.number().gt(0).max(0.2).optional(),
+        maxRangeShare: z.number().gt(0).max(1).optional(),
+        minDistinctScores: z.number().int().min(2).optional(),
+        maxExcludedShare: z.number().min(0).max(1).optional(),
+        gradeGate: z.boolean().optional(),
         segments: z
             .array(
                 z
@@ -141,7 +147,7 @@ export const SettingsSchema = z
                         name: apiName,
                         rule: ruleText.optional(),
                         order: z.number().int().optional(),
-                        activeThreshold: z.number().min(0).nullable().optional(),
+                        activeThreshold: z.number().nullable().optional(),
                         overrides: z
                             .array(overrideText)
                             .max(2, 'at most 2 high-intent overrides per segment')

@@ -3,7 +3,15 @@
  * terminal table. Every figure here is a count or a rate the engine computed from counts; nothing is re-derived.
  */
 import { ci, money, pct } from 'c/calibrationFormat';
-import type { CalibrationResult, SegmentResult, CalibrationSettings } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import {
+    abstentionSummary,
+    evidenceLines,
+    type Band,
+    type CalibrationResult,
+    type Scenario,
+    type SegmentResult,
+    type CalibrationSettings
+} from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 import type { StreamSummary } from '../sources/types';
 import { renderBandChart } from './chart';
 import type { SegmentGovernance } from '../job/governance';
@@ -53,9 +61,9 @@ const int = (n: number): string => n.toLocaleString('en-US');
 export function recommendationLine(s: SegmentResult): string {
     const r = s.recommendation;
     if (r.threshold !== null) return `recommend ${r.threshold} (range ${r.range ? `${r.range[0]}–${r.range[1]}` : 'n/a'})`;
+    const abstention = abstentionSummary(r);
+    if (abstention !== null) return `no recommendation: ${abstention}${r.startingPoint ? ` (starting point ${r.startingPoint[0]}–${r.startingPoint[1]})` : ''}`;
     switch (r.reason) {
-        case 'insufficient-sample':
-            return `no recommendation: too little data${r.startingPoint ? ` (starting point ${r.startingPoint[0]}–${r.startingPoint[1]})` : ''}`;
         case 'no-change':
             return `keep ${s.activeThreshold} (evidence says ${r.computed}, within the minimum step)`;
         case 'frozen':
@@ -85,10 +93,21 @@ export function terminalTable(res: JobResult): string {
     return [line(rows[0]), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
+/** A band's scores: "60–69" for whole-point bands, "0.3 to under 0.4" for any other scale. */
+function bandLabel(b: Band): string {
+    return Number.isInteger(b.from) && Number.isInteger(b.to) && b.to - b.from >= 1 ? `${b.from}–${b.to - 1}` : `${b.from} to under ${b.to}`;
+}
+
+/** Where a scenario's figures come from: counted, partly estimated (below the active threshold), or extrapolated. */
+function scenarioBasis(c: Scenario): string {
+    if (c.extrapolated) return 'extrapolated';
+    return c.estimated ? `estimated (${int(c.estimatedMqls ?? 0)} never handed off)` : 'observed';
+}
+
 function bandTableMd(s: SegmentResult): string {
     const head = '| Score | Handed off | Accepted | Rejected (rate, 95% CI) | SQL rate (95% CI) | Opps | Won | Won share | Pipeline | Revenue | Verdict |\n|---|---|---|---|---|---|---|---|---|---|---|';
     const body = s.bands
-        .map((b) => `| ${b.from}–${b.to - 1} | ${int(b.handedOff)} | ${int(b.accepted)} | ${int(b.rejected)} (${ci(b.rejectionRate)}) | ${ci(b.sqlRate)} | ${int(b.opportunities)} | ${int(b.won)} | ${pct(b.wonShare)} | ${money(b.pipelineAmount)} | ${money(b.wonAmount)} | ${b.verdict} |`)
+        .map((b) => `| ${bandLabel(b)} | ${int(b.handedOff)} | ${int(b.accepted)} | ${int(b.rejected)} (${ci(b.rejectionRate)}) | ${ci(b.sqlRate)} | ${int(b.opportunities)} | ${int(b.won)} | ${pct(b.wonShare)} | ${money(b.pipelineAmount)} | ${money(b.wonAmount)} | ${b.verdict} |`)
         .join('\n');
     return `${head}\n${body}`;
 }
@@ -98,7 +117,7 @@ function scenariosMd(s: SegmentResult): string {
     return [
         '| Scenario | Threshold | MQLs (90 days) | Per month | Accepted | Rejection rate | SQLs | Pipeline | Revenue | |',
         '|---|---|---|---|---|---|---|---|---|---|',
-        ...s.scenarios.map((c) => `| ${c.label} | ${c.threshold} | ${int(c.mqls)} | ${c.mqlsPerMonth} | ${int(c.accepted)} | ${pct(c.rejectionRate)} | ${int(c.sqls)} | ${money(c.pipelineAmount)} | ${money(c.wonAmount)} | ${c.extrapolated ? 'extrapolated' : 'observed'} |`)
+        ...s.scenarios.map((c) => `| ${c.label} | ${c.threshold} | ${int(c.mqls)} | ${c.mqlsPerMonth} | ${int(c.accepted)} | ${pct(c.rejectionRate)} | ${int(c.sqls)} | ${money(c.pipelineAmount)} | ${money(c.wonAmount)} | ${scenarioBasis(c)} |`)
     ].join('\n');
 }
 
@@ -123,6 +142,8 @@ export function renderMarkdown(res: JobResult): string {
         out.push(`## ${s.name}`, '');
         out.push(`**${recommendationLine(s)}** — active threshold ${s.activeThreshold ?? 'none'}.`, '');
         out.push(r.rationale, '');
+        const evidence = evidenceLines(r);
+        if (evidence.length > 0) out.push('Evidence:', '', ...evidence.map((l) => `- ${l}`), '');
         if (r.expectedMqlsPerMonth !== null) out.push(`At ${r.computed}: ${r.expectedMqlsPerMonth} MQLs a month, rejection rate ${pct(r.expectedRejectionRate)} (last ${res.settings.scenarioWindowDays} days).`, '');
         out.push(`![${s.name}: won deals and rejected leads by score at handoff](charts/${s.name}.svg)`, '');
         out.push('### Bands', '', bandTableMd(s), '');
@@ -153,17 +174,18 @@ export function renderHtml(res: JobResult): string {
         return `<section id="${esc(s.name)}"><h2>${esc(s.name)}</h2>
 <p class="rec"><strong>${esc(recommendationLine(s))}</strong> — active threshold ${s.activeThreshold ?? 'none'}.</p>
 <p>${esc(r.rationale)}</p>
+${evidenceLines(r).length > 0 ? `<details class="evidence"><summary>Evidence</summary><ul>${evidenceLines(r).map((l) => `<li>${esc(l)}</li>`).join('')}</ul></details>` : ''}
 ${renderBandChart({ segment: s.name, bands: s.bands, activeThreshold: s.activeThreshold, recommendedThreshold: r.threshold ?? r.computed })}
 <h3>Bands</h3>${table(
             ['Score', 'Handed off', 'Accepted', 'Rejected', 'Rejection rate (95% CI)', 'SQL rate (95% CI)', 'Opps', 'Won', 'Won share', 'Pipeline', 'Revenue', 'Verdict'],
-            s.bands.map((b) => [`${b.from}–${b.to - 1}`, int(b.handedOff), int(b.accepted), int(b.rejected), ci(b.rejectionRate), ci(b.sqlRate), int(b.opportunities), int(b.won), pct(b.wonShare), money(b.pipelineAmount), money(b.wonAmount), b.verdict])
+            s.bands.map((b) => [bandLabel(b), int(b.handedOff), int(b.accepted), int(b.rejected), ci(b.rejectionRate), ci(b.sqlRate), int(b.opportunities), int(b.won), pct(b.wonShare), money(b.pipelineAmount), money(b.wonAmount), b.verdict])
         )}
 <h3>Scenarios (last ${res.settings.scenarioWindowDays} days)</h3>${
             s.scenarios.length === 0
                 ? '<p>No active threshold: no scenarios.</p>'
                 : table(
                       ['Scenario', 'Threshold', 'MQLs', 'Per month', 'Accepted', 'Rejection rate', 'SQLs', 'Pipeline', 'Revenue', ''],
-                      s.scenarios.map((c) => [c.label, String(c.threshold), int(c.mqls), String(c.mqlsPerMonth), int(c.accepted), pct(c.rejectionRate), int(c.sqls), money(c.pipelineAmount), money(c.wonAmount), c.extrapolated ? 'extrapolated' : 'observed'])
+                      s.scenarios.map((c) => [c.label, String(c.threshold), int(c.mqls), String(c.mqlsPerMonth), int(c.accepted), pct(c.rejectionRate), int(c.sqls), money(c.pipelineAmount), money(c.wonAmount), scenarioBasis(c)])
                   )
         }
 <h3>Review triggers</h3>${s.triggers.length === 0 ? '<p>None.</p>' : `<ul>${s.triggers.map((t) => `<li><strong>${esc(t.code)}</strong> (${t.severity}): ${esc(t.message)}</li>`).join('')}</ul>`}

@@ -217,7 +217,7 @@ export function coarserFineBands(fine: FineBand[], step: number): FineBand[] {
             'wonAmount'
         ] as const)
             g[k] += f[k] ?? 0;
-        for (const k of Object.keys(g.recent) as (keyof FineBand['recent'])[]) g.recent[k] += f.recent[k];
+        for (const k of Object.keys(g.recent) as (keyof FineBand['recent'])[]) g.recent[k] = (g.recent[k] ?? 0) + (f.recent[k] ?? 0);
     }
     return [...out.values()].sort((a, b) => a.score - b.score);
 }

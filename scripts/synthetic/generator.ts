@@ -30,6 +30,13 @@ export interface SegmentSpec {
     frozenUntil?: string | null;
     lastCalibratedOn?: string | null;
     capacityPerMonth?: number | null;
+    /**
+     * How outcomes depend on the score: 'step' at the knee (default); 'flat', not at all (each lead is drawn high or
+     * low by a coin); 'inverted', the step reversed (leads below the knee convert like the good ones).
+     */
+    relation?: 'step' | 'flat' | 'inverted';
+    /** Score scale: each generated score (and the knee) becomes offset + factor × score, kept to `decimals`. */
+    scale?: { factor: number; offset?: number; decimals?: number };
 }
 
 export interface OrgSpec {
@@ -120,14 +127,21 @@ export function generateOrg(spec: OrgSpec): SyntheticOrg {
         const amount = seg.amount ?? 20000;
         const handRaiserShare = seg.handRaiserShare ?? 0.04;
         const override = seg.overrides?.[0];
+        const relation = seg.relation ?? 'step';
+        const factor = seg.scale?.factor ?? 1;
+        const offset = seg.scale?.offset ?? 0;
+        const decimals = seg.scale?.decimals ?? 6;
+        const scaled = (x: number): number => Number((offset + factor * x).toFixed(decimals));
         for (let i = 0; i < seg.leads; i++) {
             const id = sfId('00Q', ++leadN);
             const createdMs = startMs + rand() * (asOfMs - startMs - DAY);
             // Whole points mostly, some half points: scores with decimals must work.
-            const score = Math.round((lo + rand() * (hi - lo)) * 2) / 2;
+            const points = Math.round((lo + rand() * (hi - lo)) * 2) / 2;
+            const score = scaled(points);
             const handRaiser = override !== undefined && rand() < handRaiserShare;
             const handedOff = handRaiser || (seg.activeThreshold === null ? rand() < 0.7 : score >= seg.activeThreshold || rand() < below);
-            const high = score >= seg.knee;
+            // The flat case's coin is drawn only there, so the default org's random sequence is the one it always was.
+            const high = relation === 'flat' ? rand() < 0.5 : relation === 'inverted' ? points < seg.knee : points >= seg.knee;
             const grade = high ? pick(['A', 'A', 'B', 'B', 'C'], rand()) : pick(['B', 'C', 'C', 'D'], rand());
             const leadSource = pick(LEAD_SOURCES, rand());
             const attributes: Record<string, string | number | boolean | null> = {
@@ -136,7 +150,7 @@ export function generateOrg(spec: OrgSpec): SyntheticOrg {
                 NumberOfEmployees: seg.name === 'Enterprise_Inbound' ? 1000 + Math.floor(rand() * 9000) : 10 + Math.floor(rand() * 900)
             };
             if (override) attributes[override.field] = handRaiser;
-            const currentScore = Math.max(0, Math.round(score + (rand() * 30 - 5)));
+            const currentScore = scaled(Math.max(0, Math.round(points + (rand() * 30 - 5))));
             const lead: LeadRecord = {
                 id,
                 segment: seg.name,
@@ -201,7 +215,7 @@ export function generateOrg(spec: OrgSpec): SyntheticOrg {
                     lead.scoreSource = 'Snapshot';
                 }
                 // Score history: the climb to the handoff score, then drift afterwards.
-                const before = Math.max(0, score - Math.round(5 + rand() * 20));
+                const before = scaled(Math.max(0, points - Math.round(5 + rand() * 20)));
                 scoreHistory.push({ leadId: id, createdDate: iso(createdMs + (handoffMs - createdMs) * 0.3), oldValue: null, newValue: before });
                 scoreHistory.push({ leadId: id, createdDate: iso(handoffMs - 3_600_000), oldValue: before, newValue: score });
                 if (currentScore !== score) {
@@ -222,7 +236,9 @@ export function generateOrg(spec: OrgSpec): SyntheticOrg {
         status: null,
         recommendedThreshold: null
     }));
-    const truth = Object.fromEntries(spec.segments.map((s) => [s.name, { knee: s.knee }]));
+    const truth = Object.fromEntries(
+        spec.segments.map((s) => [s.name, { knee: Number(((s.scale?.offset ?? 0) + (s.scale?.factor ?? 1) * s.knee).toFixed(s.scale?.decimals ?? 6)) }])
+    );
     return { asOf: spec.asOf, leads, opportunities, scoreHistory, policies, pilots: spec.pilots ?? [], truth };
 }
 

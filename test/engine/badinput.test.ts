@@ -13,7 +13,7 @@ const base = (id: string, score: unknown): LeadRecord => ({
     qualified: false
 });
 
-test('bad records are counted and reported as excluded with a reason, never dropped silently, never a crash', () => {
+test('bad records are counted and reported as excluded with a reason, never dropped silently, never a crash; a negative score is a score', () => {
     const leads: LeadRecord[] = [
         base('ok-1', 55),
         base('ok-2', 61.5),
@@ -31,14 +31,14 @@ test('bad records are counted and reported as excluded with a reason, never drop
         leads,
         opportunities: [{ id: 'orphan', leadId: null, amount: 100, isWon: true, isClosed: true }],
         policies: [{ name: 'SMB_Inbound', activeThreshold: 50 }],
-        settings: defaultSettings(),
+        // No default bound on scores (any scale is valid); an org that knows its scale may set one.
+        settings: { ...defaultSettings(), maxScore: 10000 },
         asOf: '2026-10-31'
     });
     const reasons = Object.fromEntries(r.exclusions.map((e) => [e.id, e.reason]));
     assert.deepEqual(reasons, {
         nan: 'score at handoff is not a number',
         text: 'score at handoff is not a number',
-        neg: 'negative score at handoff',
         absurd: 'score at handoff above 10000',
         'no-outcome': 'missing outcome (accepted, rejected or qualified)',
         both: 'both accepted and rejected',
@@ -48,9 +48,9 @@ test('bad records are counted and reported as excluded with a reason, never drop
         orphan: 'opportunity with no lead'
     });
     assert.equal(r.exclusionCounts['score at handoff is not a number'], 2);
-    assert.equal(r.segments[0].sample.handedOff, 2);
-    // The two good leads are in their bands; nothing else is.
-    assert.deepEqual(r.segments[0].fineBands.map((f) => f.score), [55, 61]);
+    assert.equal(r.segments[0].sample.handedOff, 3);
+    // The three good leads are in their bands (a 0-100 score is kept to whole points); nothing else is.
+    assert.deepEqual(r.segments[0].fineBands.map((f) => f.score), [-4, 55, 61]);
 });
 
 test('a segment with no won deals and no leads still reports, abstaining', () => {

@@ -38,12 +38,14 @@ test('lead sources, rejection reasons, cohorts and paths count what the leads sa
     const lookbackStart = asOfMs - settings.lookbackMonths * 30.4375 * DAY;
     const opps = new Map(org.opportunities.map((o) => [o.id, o]));
     for (const seg of result.segments) {
-        const policy = org.policies.find((p) => p.name === seg.name)!;
-        const counted = leads.filter((l) => {
+        const inWindow = leads.filter((l) => {
             if (l.segment !== seg.name || !l.handoffDate || l.scoreAtHandoff === null) return false;
             const t = Date.parse(l.handoffDate.replace('+0000', 'Z'));
             return t >= lookbackStart && t <= asOfMs;
         });
+        // Hand-raisers are their own path, out of the scored path's evidence and its diagnostics.
+        const raised = inWindow.filter((l) => (l.overridePaths?.length ?? 0) > 0);
+        const counted = inWindow.filter((l) => (l.overridePaths?.length ?? 0) === 0);
         assert.ok(counted.length > 1000, `${seg.name}: ${counted.length} leads counted`);
         assert.equal(seg.sample.handedOff, counted.length);
         const won = (l: LeadRecord): boolean => !!l.opportunityId && opps.get(l.opportunityId)!.isWon;
@@ -60,10 +62,10 @@ test('lead sources, rejection reasons, cohorts and paths count what the leads sa
             if (won(l)) e.won++;
             m.set(k, e);
         };
+        for (const l of raised) bump(paths, l.overridePaths![0], l);
         for (const l of counted) {
             bump(sources, l.leadSource || '(none)', l);
-            const overridden = (l.overridePaths?.length ?? 0) > 0 && l.scoreAtHandoff! < policy.activeThreshold!;
-            bump(paths, overridden ? l.overridePaths![0] : 'Scored', l);
+            bump(paths, 'Scored', l);
             if (l.rejected) {
                 const r = l.rejectionReason || '(no reason given)';
                 reasons.set(r, (reasons.get(r) ?? 0) + 1);

@@ -13,8 +13,14 @@ test('scenario figures equal counts computed directly from the leads of the last
     const windowStart = Date.parse('2026-10-31T23:59:59Z') - 90 * 86_400_000;
     const opp = new Map(org.opportunities.map((o) => [o.id, o]));
     for (const threshold of [35, 50, 65, 80]) {
+        // Scenarios are the scored path's: hand-raisers are MQLs at any threshold and reported as their own path.
         const leads = org.leads.filter(
-            (l) => l.segment === 'SMB_Inbound' && l.handoffDate && Date.parse(l.handoffDate.replace('+0000', 'Z')) >= windowStart && l.scoreAtHandoff! >= threshold
+            (l) =>
+                l.segment === 'SMB_Inbound' &&
+                l.handoffDate &&
+                !l.overridePaths?.length &&
+                Date.parse(l.handoffDate.replace('+0000', 'Z')) >= windowStart &&
+                l.scoreAtHandoff! >= threshold
         );
         const rejected = leads.filter((l) => l.rejected).length;
         const accepted = leads.filter((l) => l.accepted).length;
@@ -33,7 +39,7 @@ test("the job's scenarios are the active threshold and ±15, built by the same f
     const smb = result.segments.find((s) => s.name === 'SMB_Inbound')!;
     assert.deepEqual(smb.scenarios.map((s) => s.threshold), [35, 50, 65, 65]);
     assert.deepEqual(smb.scenarios.map((s) => s.label), ['Active − 15', 'Active', 'Active + 15', 'Recommended']);
-    assert.deepEqual(smb.scenarios[1], scenarioAt(smb.fineBands, 50, 90, 'Active'));
+    assert.deepEqual(smb.scenarios[1], scenarioAt(smb.fineBands, 50, 90, 'Active', 50));
     // Below the lowest handed-off score the figures are extrapolated, not observed.
     assert.equal(scenarioAt(smb.fineBands, -5, 90).extrapolated, true);
     assert.equal(smb.scenarios[1].extrapolated, false);
@@ -48,4 +54,30 @@ test('the demo org gives its documented known answer', () => {
     assert.equal(byName.Expansion.reason, 'insufficient-sample');
     assert.deepEqual(byName.Expansion.startingPoint, [25, 40]);
     assert.match(byName.SMB_Inbound.rationale, /Leads at 65\+ were rejected \d+% of the time against a 15% target/);
+});
+
+test('below the active threshold the scenario counts every lead scored there, not only those reps pulled, and says it is estimated', () => {
+    const smb = result.segments.find((s) => s.name === 'SMB_Inbound')!;
+    const windowStart = Date.parse('2026-10-31T23:59:59Z') - 90 * 86_400_000;
+    const inWindow = (d: string | null | undefined) => !!d && Date.parse(d.replace('+0000', 'Z')) >= windowStart;
+    const mine = org.leads.filter((l) => l.segment === 'SMB_Inbound');
+    const handed = mine.filter((l) => inWindow(l.handoffDate) && !l.overridePaths?.length && l.scoreAtHandoff! >= 35).length;
+    const neverHanded = mine.filter((l) => !l.handoffDate && inWindow(l.createdDate) && l.currentScore! >= 35 && l.currentScore! < 50).length;
+    assert.ok(neverHanded > 50, String(neverHanded));
+    const low = smb.scenarios[0];
+    assert.equal(low.label, 'Active − 15');
+    assert.equal(low.estimated, true);
+    assert.equal(low.observedMqls, handed);
+    assert.equal(low.estimatedMqls, neverHanded);
+    assert.equal(low.mqls, handed + neverHanded);
+    // The leads added convert like handed-off leads of their score (below the knee: mostly rejected), so the
+    // estimated rejection rate is above the observed one at 35, and SQLs grow by less than the MQLs.
+    const observed = scenarioAt(smb.fineBands, 35, 90);
+    assert.equal(observed.mqls, handed);
+    assert.ok(low.rejectionRate! > observed.rejectionRate!);
+    assert.ok(low.sqls - observed.sqls < neverHanded * 0.3);
+    // At and above the active threshold nothing is estimated.
+    assert.equal(smb.scenarios[1].estimated, false);
+    assert.equal(smb.scenarios[2].estimated, false);
+    assert.equal(smb.scenarios[1].mqls, scenarioAt(smb.fineBands, 50, 90).mqls);
 });

@@ -24,7 +24,7 @@ const policy: SegmentPolicy = { name: 'S', activeThreshold: 50, thresholdHistory
 function codesFor(fill: (acc: SegmentAccumulator) => FineBand[]): Trigger['code'][] {
     const acc = new SegmentAccumulator(0, 0);
     const fine = fill(acc);
-    return detectTriggers({ policy, acc, fine, settings: defaultSettings(), asOf: '2026-10-31' }).map((t) => t.code);
+    return detectTriggers({ policy, acc, fine, settings: { ...defaultSettings(), bandWidth: 10 }, asOf: '2026-10-31' }).map((t) => t.code);
 }
 
 /** Share of `reps` seeded repetitions on which `code` fires. */
@@ -136,7 +136,7 @@ test('a reason dominating one band is named with its band even when it is a mino
     bump(3, 'Competitor', 20);
     for (const band of [4, 5, 6, 7, 8])
         for (const name of REJECTION_REASONS) bump(band, name, 7);
-    const triggers = detectTriggers({ policy, acc, fine: [], settings: defaultSettings(), asOf: '2026-10-31' });
+    const triggers = detectTriggers({ policy, acc, fine: [], settings: { ...defaultSettings(), bandWidth: 10 }, asOf: '2026-10-31' });
     const dominant = triggers.filter((t) => t.code === 'REJECTION_REASON_DOMINANT');
     assert.equal(dominant.length, 1);
     assert.match(dominant[0].message, /"Wrong title".*75% of the 80 rejections.*30-39/);
@@ -147,7 +147,7 @@ test('"rejection rate high" needs 30 decided leads at the active threshold, and 
     const fine: FineBand[] = [{ score: 60, handedOff: 40, accepted: 5, rejected: 10, neverWorked: 0, qualified: 3, opportunities: 0, won: 0, pipelineAmount: 0, wonAmount: 0, recent: { handedOff: 40, accepted: 5, rejected: 10, qualified: 3, pipelineAmount: 0, wonAmount: 0 } }];
     assert.ok(!codesFor(() => fine).includes('REJECTION_RATE_HIGH'), '15 decided leads are too few');
     const more: FineBand[] = [{ ...fine[0], recent: { ...fine[0].recent, handedOff: 80, accepted: 20, rejected: 40 } }];
-    const t = detectTriggers({ policy, acc: new SegmentAccumulator(0, 0), fine: more, settings: defaultSettings(), asOf: '2026-10-31' }).find((x) => x.code === 'REJECTION_RATE_HIGH');
+    const t = detectTriggers({ policy, acc: new SegmentAccumulator(0, 0), fine: more, settings: { ...defaultSettings(), bandWidth: 10 }, asOf: '2026-10-31' }).find((x) => x.code === 'REJECTION_RATE_HIGH');
     assert.ok(t, '40 of 60 decided leads rejected fires');
     assert.match(t.message, /40 of 60/);
 });
@@ -166,7 +166,7 @@ test('"rejection rate high" (above 35%, a strong signal) false-alarms on at most
 test('each statistical trigger carries its evidence: the test, the p-value and the level it was judged at', () => {
     const acc = new SegmentAccumulator(0, 0);
     Object.assign(acc.win, { dec90: 200, rej90: 80, decPrev: 200, rejPrev: 30, h30: 300, q30: 60, hPrev: 300, qPrev: 120 });
-    const triggers = detectTriggers({ policy, acc, fine: [], settings: defaultSettings(), asOf: '2026-10-31' });
+    const triggers = detectTriggers({ policy, acc, fine: [], settings: { ...defaultSettings(), bandWidth: 10 }, asOf: '2026-10-31' });
     const spike = triggers.find((t) => t.code === 'REJECTION_RATE_SPIKE')!;
     const shift = triggers.find((t) => t.code === 'SQL_RATE_SHIFT')!;
     assert.ok(spike.evidence && spike.evidence.significant && spike.evidence.pValue! < 0.001);

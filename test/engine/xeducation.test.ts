@@ -99,3 +99,19 @@ test('a mean-based threshold fails on the non-monotonic Asymmetrique Activity Sc
     const overall = converted.length / scored.length;
     assert.ok(rateAt(17) < overall / 3);
 });
+
+test("the SQL floor the recommendation uses is seed 002's band rule: 500 s on X Education, not 0", () => {
+    const r = segment.recommendation;
+    // Bands of 250 s convert 17% (250-499), 41% (500-749), 70% (750-999): the band rule's answer is 500, and the
+    // leads of 250-499 s do not reach 30% in any upper part of that band, so it stays 500 at full resolution.
+    assert.equal(r.evidence!.floors.sqlTarget.band, 500);
+    assert.equal(r.candidates.sqlTarget, 500);
+    assert.equal(r.evidence!.floors.sqlTarget.counted, true);
+});
+
+test('a threshold whose leads convert above the healthy maximum says it may leave conversions on the table', () => {
+    const r = segment.recommendation;
+    assert.ok(r.evidence!.sqlRateAtThreshold! > 0.5, String(r.evidence!.sqlRateAtThreshold));
+    assert.equal(r.evidence!.aboveHealthySqlMax, true);
+    assert.match(r.rationale, /Warning: \d+% of leads at \d+\+ became SQLs, above the healthy maximum of 50%: the threshold may leave conversions on the table\./);
+});

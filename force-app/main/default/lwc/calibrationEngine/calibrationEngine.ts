@@ -11,12 +11,13 @@ export * from './method';
 export * from './calibrator';
 export * from './significance';
 export { REVIEW_TRIGGERS, TRIGGER_LEVEL, liftsFreeze } from './triggers';
+export { ABSTENTIONS, abstentionSummary, evidenceLines, formatP } from './recommendation';
 import type { CalibrationSettings } from './types';
 
 /** The documented defaults of every setting (PRODUCT.md "Data model" and "The method"). */
 export function defaultSettings(): CalibrationSettings {
     return {
-        bandWidth: 10,
+        bandWidth: null,
         lookbackMonths: 18,
         targetRejectionRate: 0.15,
         healthySqlRate: { min: 0.3, max: 0.5 },
@@ -31,7 +32,10 @@ export function defaultSettings(): CalibrationSettings {
         bootstrapSamples: 200,
         seed: 20260101,
         decay: { points: 5, days: 30 },
-        maxScore: 10000,
+        significanceLevel: 0.01,
+        maxRangeShare: 0.25,
+        minDistinctScores: 5,
+        maxExcludedShare: 0.2,
         segmentRules: [
             { segment: 'Expansion', order: 1, field: 'Existing_Customer__c', op: '=', value: true },
             { segment: 'Outbound_Assisted', order: 2, field: 'Outbound_Assisted__c', op: '=', value: true },

@@ -15,7 +15,14 @@ import type {
 import { DAY_MS, toMs, monthOf, monthLabel } from './dates';
 import { IdHashSet, IdHashMap, IdList, detachString, SEEN_BEFORE, SEEN_LINKED, grown } from './idTables';
 import { assignSegment, decayedScore, validateOverrides } from './method';
-import { CLASSES as OUTCOME_CLASSES, MAX_DAYS as MAX_DAYS_KEPT, MAX_HOURS as MAX_HOURS_KEPT, SegmentAccumulator, tally as countInto } from './accumulator';
+import {
+    CELL_EPS,
+    CLASSES as OUTCOME_CLASSES,
+    MAX_DAYS as MAX_DAYS_KEPT,
+    MAX_HOURS as MAX_HOURS_KEPT,
+    SegmentAccumulator,
+    tally as countInto
+} from './accumulator';
 import { analyseSegment } from './analysis';
 
 // Hot-path imports bound once at load. Loaders that compile modules to CommonJS (tsx, which runs the nightly job)
@@ -36,6 +43,7 @@ const MAX_DAYS = MAX_DAYS_KEPT;
 const MAX_HOURS = MAX_HOURS_KEPT;
 const tally = countInto;
 const decayed = decayedScore;
+const EPS = CELL_EPS;
 
 /** Receives opportunities, then leads, and returns the method's result for every segment. */
 export interface Calibrator {
@@ -101,7 +109,8 @@ export function createCalibrator(input: {
     // Decay counts idle days from the analysis date as given, as applyDecay does (its start, for a date).
     const decayAsOfMs = parseMs(asOf);
     const slaMs = settings.slaHours * 3_600_000;
-    const maxScore = settings.maxScore ?? 10000;
+    const maxScore = settings.maxScore ?? Infinity;
+    const gradeGate = settings.gradeGate === true;
     // Leads are counted only when handed off within the lookback window, so their cohort months are known now
     // (an analysis date that is not a date gives no months, and so no cohorts).
     const firstMonth = Number.isFinite(lookbackStart) ? monthOf(lookbackStart) : 0;
@@ -149,6 +158,11 @@ export function createCalibrator(input: {
         exclusionCounts[reason] = (exclusionCounts[reason] ?? 0) + 1;
         // A listed id is copied: cut from a chunk of CSV, it would keep the whole chunk.
         if (exclusions.length < MAX_LISTED_EXCLUSIONS) exclusions.push({ kind, id: id === null ? null : detach(id), reason });
+    };
+
+    const excludeHanded = (acc: SegmentAccumulator, id: string, reason: string): void => {
+        acc.excluded++;
+        exclude('lead', id, reason);
     };
 
     function addOpportunity(o: OpportunityRecord): void {
@@ -203,7 +217,22 @@ export function createCalibrator(input: {
         if (oppIdx >= 0) opps.used[oppIdx] = 1;
         lastOpp = oppIdx;
         acc.leads++;
-        if (!l.handoffDate) return;
+        if (!l.handoffDate) {
+            // A lead of the scenario window never handed off, by its current score: what a threshold below the active
+            // one would add. Only below the active one (above it a lead not handed off is one still on its way), which
+            // also keeps scores that drifted up after creation from setting the segment's resolution.
+            const current = l.currentScore;
+            const active = seg.policy.activeThreshold;
+            if (typeof current === 'number' && active !== null && current < active && l.createdDate) {
+                const createdMs = parseMs(l.createdDate);
+                if (createdMs >= windowStart && createdMs <= asOfMs) {
+                    let c = Math.floor(current * acc.inv + EPS) - acc.base;
+                    if (c < 0 || c >= acc.cap) c = acc.place(current);
+                    acc.unhanded[c]++;
+                }
+            }
+            return;
+        }
         const handoffMs = parseMs(l.handoffDate);
         if (!Number.isFinite(handoffMs)) return exclude('lead', l.id, 'handoff date is not a date');
         if (handoffMs > asOfMs) return exclude('lead', l.id, 'handed off after the analysis date');
@@ -212,18 +241,35 @@ export function createCalibrator(input: {
             return;
         }
         const raw = l.scoreAtHandoff;
-        if (raw === null || raw === undefined) return exclude('lead', l.id, 'no score at handoff');
+        // Each exclusion from here on is also counted against the segment: too many of them and it abstains.
+        if (raw === null || raw === undefined) return excludeHanded(acc, l.id, 'no score at handoff');
         const score = Number(raw);
-        if (!Number.isFinite(score)) return exclude('lead', l.id, 'score at handoff is not a number');
-        if (score < 0) return exclude('lead', l.id, 'negative score at handoff');
-        if (score > maxScore) return exclude('lead', l.id, `score at handoff above ${maxScore}`);
+        if (!Number.isFinite(score)) return excludeHanded(acc, l.id, 'score at handoff is not a number');
+        if (score > maxScore) return excludeHanded(acc, l.id, `score at handoff above ${maxScore}`);
         if (typeof l.accepted !== 'boolean' || typeof l.rejected !== 'boolean' || typeof l.qualified !== 'boolean') {
-            return exclude('lead', l.id, 'missing outcome (accepted, rejected or qualified)');
+            return excludeHanded(acc, l.id, 'missing outcome (accepted, rejected or qualified)');
         }
-        if (l.accepted && l.rejected) return exclude('lead', l.id, 'both accepted and rejected');
+        if (l.accepted && l.rejected) return excludeHanded(acc, l.id, 'both accepted and rejected');
+        const active = seg.policy.activeThreshold;
+        // Paths out of the fit: a hand-raiser (a high-intent override) or, with the grade gate on, a lead whose fit
+        // grade fails it (C-F; leads without a grade pass) does not become an MQL by its score, so its outcomes are no
+        // evidence for the score's threshold: it is counted as its own path and kept out of the bands and readings.
+        const op = l.overridePaths;
+        const handRaised = op !== undefined && op !== null && op.length > 0;
+        const gradeCode = l.grade ? l.grade.charCodeAt(0) & ~32 : 0;
+        const fit = !gradeGate || gradeCode < 67 /* A, B or no grade */ || gradeCode > 70;
+        if (!fit || handRaised) {
+            const wonOut = oppIdx >= 0 && opps.won[oppIdx] === 1;
+            const path = !fit ? (gradeCode === 67 ? 'Grade C (manual review)' : 'Below fit grade (D-F)') : op![0];
+            tally(acc.pathRows, acc.paths.at(path), l.qualified, wonOut);
+            if (!fit && gradeCode === 67 && active !== null && score >= active) acc.reviewFlagged++;
+            acc.outOfFit++;
+            return;
+        }
 
-        const s = Math.floor(score);
-        acc.grow(s);
+        // The score's cell at the segment's resolution; outside the arrays the accumulator makes room (rarely).
+        let s = Math.floor(score * acc.inv + EPS) - acc.base;
+        if (s < 0 || s >= acc.cap) s = acc.place(score);
         const hasOpp = oppIdx >= 0 || !!oppId;
         const won = oppIdx >= 0 && opps.won[oppIdx] === 1;
         const amount = oppIdx >= 0 ? opps.amount[oppIdx] : 0;
@@ -267,10 +313,7 @@ export function createCalibrator(input: {
         }
         if (l.scoreSource) acc.scoreSources[l.scoreSource]++;
 
-        const active = seg.policy.activeThreshold;
-        const op = l.overridePaths;
-        const pathName = op && op.length > 0 && (active === null || score < active) ? op[0] : 'Scored';
-        tally(acc.pathRows, acc.paths.at(pathName), l.qualified, won);
+        tally(acc.pathRows, acc.paths.at('Scored'), l.qualified, won);
         tally(acc.sourceRows, acc.sources.at(l.leadSource || '(none)'), l.qualified, won);
 
         if (l.rejected) {
@@ -278,8 +321,7 @@ export function createCalibrator(input: {
             const r = acc.reasons.at(reason);
             if (r === acc.reasonCounts.length) acc.reasonCounts.push(0);
             acc.reasonCounts[r]++;
-            const band = Math.floor(s / settings.bandWidth);
-            const row = acc.reasonsByBand[band] ?? (acc.reasonsByBand[band] = []);
+            const row = acc.reasonsByCell[s] ?? (acc.reasonsByCell[s] = []);
             while (row.length <= r) row.push(0);
             row[r]++;
         }
@@ -329,8 +371,7 @@ export function createCalibrator(input: {
             }
         }
         // Grade letter by char code, and decay from one parsed date: this runs a million times, so no strings.
-        const grade = l.grade ? l.grade.charCodeAt(0) & ~32 : 0;
-        if (active !== null && grade === 67 /* C */ && score >= active) acc.reviewFlagged++;
+        const grade = gradeCode;
         if (grade === 65 /* A */ && !l.lastActivityDate && (l.currentScore ?? 0) === 0) acc.nurture++;
         const decay = settings.decay;
         if (active !== null && decay && typeof l.currentScore === 'number' && l.currentScore >= active && l.lastActivityDate) {

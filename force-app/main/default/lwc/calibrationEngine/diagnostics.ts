@@ -90,7 +90,7 @@ export function byCountThenName<T>(count: (x: T) => number, name: (x: T) => stri
 }
 
 /** The diagnostics of one segment. */
-export function diagnosticsFor(acc: SegmentAccumulator, bands: Band[], settings: CalibrationSettings, asOf: string, fine: FineBand[], active: number | null, level = 0.01): Record<string, unknown> {
+export function diagnosticsFor(acc: SegmentAccumulator, bands: Band[], settings: CalibrationSettings & { bandWidth: number }, asOf: string, fine: FineBand[], active: number | null, level = 0.01): Record<string, unknown> {
     const sqlRate = acc.total.handedOff > 0 ? acc.total.qualified / acc.total.handedOff : null;
     const decided = acc.total.accepted + acc.total.rejected;
     const cohorts = [];

@@ -12,7 +12,7 @@ import type {
     Scenario,
     SegmentRule
 } from './types';
-import { wilson } from './statistics';
+import { chiSquare1Tail, twoProportionPValue, wilson } from './statistics';
 import { DAY_MS, toMs } from './dates';
 
 /** A configuration the method refuses, e.g. a third high-intent override. */
@@ -67,60 +67,125 @@ export function findInflection(bands: { from: number; won: number }[]): number |
     return best;
 }
 
+/** The best single split of one outcome's rate over score, in one direction, and its likelihood-ratio test. */
+export interface SplitEvidence {
+    /** The lowest score on the upper side of the split. */
+    at: number;
+    /** Rates below and at or above `at`. */
+    rateBelow: number;
+    rateAbove: number;
+    /** Likelihood-ratio statistic (deviance drop) of two rates against one. */
+    statistic: number;
+    /** Its chi-square (1 df) p-value times the number of splits tried (Bonferroni), at most 1. */
+    pValue: number;
+}
+
+/** Both directions of the change-point test on one outcome: `up` (the rate rises at the split) and `down`. */
+export interface ChangePointTest {
+    outcome: 'won' | 'qualified';
+    splits: number;
+    up: SplitEvidence | null;
+    down: SplitEvidence | null;
+}
+
 /**
- * Fine-resolution knee: the single change-point of the win rate over score at handoff. For every candidate t it
- * splits the handed-off leads into [< t] and [≥ t], models each side as one Bernoulli rate of winning, and keeps
- * the t with the highest likelihood (least binomial deviance), provided the rate above is higher than below.
- * Normalising by how many leads sit at each score keeps a crowded score range from passing for an inflection;
- * on equal-density data it is the point where the won-deal histogram climbs most sharply (seed 000's rule).
- * Needs at least `minSide` leads on each side; returns null when no split raises the rate.
+ * Change-point test (the knee's evidence): for every candidate split t with at least `minSide` handed-off leads on
+ * each side, models each side as one Bernoulli rate of `outcome` and computes the likelihood-ratio statistic of two
+ * rates against one. The best split where the rate rises (`up`) and where it falls (`down`) are kept, each with a
+ * p-value: the statistic's chi-square (1 df) tail multiplied by the number of splits tried (Bonferroni), which
+ * bounds the chance that data with no relation to the score shows so large a split anywhere. Conservative, and
+ * cheap enough to rerun in every bootstrap sample.
  */
-export function findKnee(fine: FineBand[], minSide = 20): number | null {
-    const sorted = [...fine].filter((b) => b.handedOff > 0).sort((a, b) => a.score - b.score);
+export function changePointTest(fine: FineBand[], outcome: 'won' | 'qualified', minSide = 20): ChangePointTest {
     let n = 0;
     let w = 0;
-    for (const b of sorted) {
+    for (const b of fine) {
         n += b.handedOff;
-        w += b.won;
+        w += b[outcome];
     }
-    if (n === 0 || w === 0) return null;
     const ll = (k: number, m: number): number => {
         if (m === 0 || k === 0 || k === m) return 0;
         const p = k / m;
         return k * Math.log(p) + (m - k) * Math.log(1 - p);
     };
-    let bestT: number | null = null;
-    let best = -Infinity;
+    const whole = ll(w, n);
+    let up: SplitEvidence | null = null;
+    let down: SplitEvidence | null = null;
+    let splits = 0;
     let nLow = 0;
     let wLow = 0;
-    for (let i = 0; i < sorted.length; i++) {
+    for (let i = 0; i < fine.length; i++) {
         if (i > 0 && nLow >= minSide && n - nLow >= minSide) {
-            const rateLow = wLow / nLow;
-            const rateHigh = (w - wLow) / (n - nLow);
-            if (rateHigh > rateLow) {
-                const score = ll(wLow, nLow) + ll(w - wLow, n - nLow);
-                if (score > best) {
-                    best = score;
-                    bestT = sorted[i].score;
-                }
+            splits++;
+            const rateBelow = wLow / nLow;
+            const rateAbove = (w - wLow) / (n - nLow);
+            const statistic = 2 * (ll(wLow, nLow) + ll(w - wLow, n - nLow) - whole);
+            if (rateAbove > rateBelow) {
+                if (!up || statistic > up.statistic) up = { at: fine[i].score, rateBelow, rateAbove, statistic, pValue: 1 };
+            } else if (rateAbove < rateBelow) {
+                if (!down || statistic > down.statistic) down = { at: fine[i].score, rateBelow, rateAbove, statistic, pValue: 1 };
             }
         }
-        nLow += sorted[i].handedOff;
-        wLow += sorted[i].won;
+        nLow += fine[i].handedOff;
+        wLow += fine[i][outcome];
     }
-    return bestT;
+    if (up) up.pValue = Math.min(1, splits * chiSquare1Tail(up.statistic));
+    if (down) down.pValue = Math.min(1, splits * chiSquare1Tail(down.statistic));
+    return { outcome, splits, up, down };
+}
+
+/**
+ * Fine-resolution knee: the single change-point of the win rate over score at handoff (`changePointTest` on won
+ * deals, rising side), whatever its significance; the recommendation uses it only when the test is significant.
+ * Normalising by how many leads sit at each score keeps a crowded score range from passing for an inflection;
+ * on equal-density data it is the point where the won-deal histogram climbs most sharply (seed 000's rule).
+ * Expects fine bands in ascending score order; null when no split raises the rate.
+ */
+export function findKnee(fine: FineBand[], minSide = 20): number | null {
+    return changePointTest(fine, 'won', minSide).up?.at ?? null;
+}
+
+/**
+ * The rate of `outcome` among handed-off leads at or above `t` against those below, with the one-sided p-value that
+ * it is higher above (`higherAbove`) or lower above: the evidence a floor needs to count.
+ */
+export function splitAt(
+    fine: FineBand[],
+    t: number,
+    outcome: 'rejected' | 'qualified',
+    higherAbove: boolean
+): { above: number; aboveLeads: number; below: number | null; belowLeads: number; pValue: number } {
+    let kA = 0;
+    let nA = 0;
+    let kB = 0;
+    let nB = 0;
+    for (const f of fine) {
+        // Rejection rates are over decided leads (accepted + rejected), SQL rates over handed-off leads.
+        const n = outcome === 'rejected' ? f.accepted + f.rejected : f.handedOff;
+        if (f.score >= t) {
+            kA += f[outcome];
+            nA += n;
+        } else {
+            kB += f[outcome];
+            nB += n;
+        }
+    }
+    const pValue = higherAbove ? twoProportionPValue(kA, nA, kB, nB) : twoProportionPValue(kB, nB, kA, nA);
+    return { above: nA > 0 ? kA / nA : 0, aboveLeads: nA, below: nB > 0 ? kB / nB : null, belowLeads: nB, pValue };
 }
 
 /**
  * SQL-rate rule (seed 002, "where the SQL rate becomes acceptable"): the lowest band from which every band with
  * leads, itself and above, converts to SQL at `minRate` or better; returns that band's `from`. Bands without
- * handed-off leads are skipped. Seed 002's table (0-30: 5%, 31-50: 15%, 51-70: 35%, 71+: 60%) gives 51.
+ * handed-off leads (or fewer than `minLeads`) are skipped. Seed 002's table (0-30: 5%, 31-50: 15%, 51-70: 35%,
+ * 71+: 60%) gives 51.
  */
 export function sqlTargetThreshold(
     bands: { from: number; handedOff: number; qualified: number }[],
-    minRate: number
+    minRate: number,
+    minLeads = 1
 ): number | null {
-    const sorted = [...bands].filter((b) => b.handedOff > 0).sort((a, b) => a.from - b.from);
+    const sorted = [...bands].filter((b) => b.handedOff >= Math.max(1, minLeads)).sort((a, b) => a.from - b.from);
     let result: number | null = null;
     for (let i = sorted.length - 1; i >= 0; i--) {
         if (sorted[i].qualified / sorted[i].handedOff >= minRate) result = sorted[i].from;
@@ -164,19 +229,77 @@ export function rejectionTargetThreshold(fine: FineBand[], target: number, minDe
 }
 
 /**
- * The SQL-rate rule at one-point resolution, used by the recommendation: the lowest threshold t whose handed-off
- * leads at or above t convert to SQL at `minRate` or better (with at least `minLeads` of them).
+ * Seed 002's band rule read at the score's own resolution, as the recommendation uses it: the band rule
+ * (`sqlTargetThreshold`) over `bands` gives the floor B; the band just below B failed as a whole, yet its upper part
+ * may convert as well as B's (a band that straddles the change is averaged down), so the floor moves down inside that
+ * band as far as the leads between it and B still convert at `minRate` (with at least `minLeads` of them).
+ * `band` is the band rule's own reading, `at` the refined floor; both null when no band reaches the rate.
+ * On seed 002's table (leads at 0, 31, 51 and 71, bands of 10 or 20) the band holding 51 is the first to reach 30%
+ * and the 31s below it convert at 15%: 51.
  */
-export function sqlTargetThresholdFine(fine: FineBand[], minRate: number, minLeads = 20): number | null {
-    for (const s of suffixes(fine)) {
-        if (s.handedOff >= minLeads && s.qualified / s.handedOff >= minRate) return s.score;
+export function sqlFloor(
+    fine: FineBand[],
+    bands: { from: number; to: number; handedOff: number; qualified: number }[],
+    minRate: number,
+    minLeads = 20
+): { band: number | null; at: number | null } {
+    const band = sqlTargetThreshold(bands, minRate);
+    if (band === null) return { band: null, at: null };
+    const i = bands.findIndex((b) => b.from === band);
+    const lower = i > 0 ? bands[i - 1].from : band;
+    // A threshold between scores admits the same leads as the next score up: the floor is the band's lowest score.
+    let at: number | null = null;
+    let h = 0;
+    let q = 0;
+    for (let j = fine.length - 1; j >= 0; j--) {
+        const f = fine[j];
+        if (f.score >= band) {
+            at = f.score;
+            continue;
+        }
+        if (f.score < lower) break;
+        h += f.handedOff;
+        q += f.qualified;
+        if (h >= minLeads && q / h >= minRate) at = f.score;
     }
-    return null;
+    return { band, at: at ?? band };
+}
+
+/** The SQL rule's view of a band table: where each band of `width` starts, its handed-off and qualified leads. */
+export function sqlBands(fine: FineBand[], width: number): { from: number; to: number; handedOff: number; qualified: number }[] {
+    const out: { from: number; to: number; handedOff: number; qualified: number }[] = [];
+    for (const f of fine) {
+        const from = bandStart(f.score, width);
+        let last = out[out.length - 1];
+        if (!last || last.from !== from) {
+            last = { from, to: from + width, handedOff: 0, qualified: 0 };
+            out.push(last);
+        }
+        last.handedOff += f.handedOff;
+        last.qualified += f.qualified;
+    }
+    return out;
 }
 
 /**
- * Sales-capacity rule: the lowest threshold whose recent MQL volume, per month, fits `capacityPerMonth`.
- * Null when capacity is not set or every threshold fits.
+ * The lower edge of the band of `width` holding `score`: a multiple of the width, computed so that a score on an
+ * edge (0.3 with width 0.1) is not put in the band below by a rounding error.
+ */
+export function bandStart(score: number, width: number): number {
+    const k = Math.floor(score / width + 1e-9);
+    return roundTo(k * width, width);
+}
+
+/** `x` rounded to the decimals of `step` (so that 3 × 0.1 reads 0.3, not 0.30000000000000004). */
+export function roundTo(x: number, step: number): number {
+    if (!(step > 0) || step >= 1) return Math.round(x * 1e9) / 1e9;
+    const decimals = Math.min(12, Math.ceil(-Math.log10(step) - 1e-9) + 1);
+    return Number(x.toFixed(decimals));
+}
+
+/**
+ * Sales-capacity rule: the lowest observed score whose recent MQL volume at or above it, per month, fits
+ * `capacityPerMonth`. Null when capacity is not set or every threshold fits.
  */
 export function capacityThreshold(fine: FineBand[], capacityPerMonth: number | null | undefined, windowDays: number): number | null {
     if (!capacityPerMonth || capacityPerMonth <= 0) return null;
@@ -185,9 +308,10 @@ export function capacityThreshold(fine: FineBand[], capacityPerMonth: number | n
     let recent = 0;
     for (const b of sorted) recent += b.recent.handedOff;
     if (recent / months <= capacityPerMonth) return null;
-    for (const b of sorted) {
-        recent -= b.recent.handedOff;
-        if (recent / months <= capacityPerMonth) return b.score + 1;
+    for (let i = 0; i < sorted.length; i++) {
+        recent -= sorted[i].recent.handedOff;
+        // The next score up, at the score's own resolution (not "+1", which is a whole 0-1 scale).
+        if (recent / months <= capacityPerMonth) return i + 1 < sorted.length ? sorted[i + 1].score : sorted[i].score;
     }
     return null;
 }
@@ -195,11 +319,14 @@ export function capacityThreshold(fine: FineBand[], capacityPerMonth: number | n
 /**
  * What a threshold would have done over the scenario window (seed 000's ±15 scenarios, and the dashboard's
  * what-if slider): the handed-off leads of the last `windowDays` with a score at or above `threshold`, their
- * acceptance, rejection rate, SQLs, pipeline and revenue. Works from one-point counts alone, O(fine bands).
- * `extrapolated` is true when the threshold lies outside the scores observed in the window: below the lowest,
- * the leads that would newly pass were never handed off, so their outcomes are not in the data.
+ * acceptance, rejection rate, SQLs, pipeline and revenue. Works from one-cell counts alone, O(fine bands).
+ * `extrapolated` is true when the threshold lies outside the scores observed in the window.
+ * Below the `active` threshold, when given, reps pulled only some leads: the leads of the window that scored in
+ * [threshold, active) and were never handed off are added to the MQLs (they are counted, by current score), and
+ * their acceptance, SQLs, pipeline and revenue estimated at the rates of all handed-off leads of the same score
+ * over the lookback (of [threshold, active) where a score has none); the scenario is then marked `estimated`.
  */
-export function scenarioAt(fineBands: FineBand[], threshold: number, windowDays: number, label?: string): Scenario {
+export function scenarioAt(fineBands: FineBand[], threshold: number, windowDays: number, label?: string, active?: number | null): Scenario {
     let mqls = 0;
     let accepted = 0;
     let rejected = 0;
@@ -208,6 +335,12 @@ export function scenarioAt(fineBands: FineBand[], threshold: number, windowDays:
     let won = 0;
     let lo = Infinity;
     let hi = -Infinity;
+    const below = active !== null && active !== undefined && threshold < active;
+    let added = 0;
+    // Estimated outcomes of the leads added, and the pooled rates of [threshold, active) for scores with no handoffs.
+    const est = { accepted: 0, rejected: 0, sqls: 0, pipeline: 0, won: 0 };
+    const pool = { handedOff: 0, accepted: 0, rejected: 0, qualified: 0, pipeline: 0, won: 0 };
+    let unpriced = 0;
     for (const b of fineBands) {
         if (b.recent.handedOff > 0) {
             lo = Math.min(lo, b.score);
@@ -220,21 +353,62 @@ export function scenarioAt(fineBands: FineBand[], threshold: number, windowDays:
             sqls += b.recent.qualified;
             pipeline += b.recent.pipelineAmount;
             won += b.recent.wonAmount;
+            if (below && b.score < active!) {
+                pool.handedOff += b.handedOff;
+                pool.accepted += b.accepted;
+                pool.rejected += b.rejected;
+                pool.qualified += b.qualified;
+                pool.pipeline += b.pipelineAmount;
+                pool.won += b.wonAmount;
+                const n = b.recent.notHandedOff ?? 0;
+                if (n > 0) {
+                    added += n;
+                    if (b.handedOff > 0) {
+                        const f = n / b.handedOff;
+                        est.accepted += b.accepted * f;
+                        est.rejected += b.rejected * f;
+                        est.sqls += b.qualified * f;
+                        est.pipeline += b.pipelineAmount * f;
+                        est.won += b.wonAmount * f;
+                    } else unpriced += n;
+                }
+            }
         }
     }
-    const decided = accepted + rejected;
-    return {
+    if (unpriced > 0 && pool.handedOff > 0) {
+        const f = unpriced / pool.handedOff;
+        est.accepted += pool.accepted * f;
+        est.rejected += pool.rejected * f;
+        est.sqls += pool.qualified * f;
+        est.pipeline += pool.pipeline * f;
+        est.won += pool.won * f;
+    }
+    const observedMqls = mqls;
+    mqls += added;
+    accepted += Math.round(est.accepted);
+    const rejectedAll = rejected + Math.round(est.rejected);
+    sqls += Math.round(est.sqls);
+    pipeline += Math.round(est.pipeline);
+    won += Math.round(est.won);
+    const decided = accepted + rejectedAll;
+    const scenario: Scenario = {
         label: label ?? `Threshold ${threshold}`,
         threshold,
         mqls,
         mqlsPerMonth: Math.round((mqls / (windowDays / 30.4375)) * 10) / 10,
         accepted,
-        rejectionRate: decided > 0 ? rejected / decided : null,
+        rejectionRate: decided > 0 ? rejectedAll / decided : null,
         sqls,
         pipelineAmount: pipeline,
         wonAmount: won,
         extrapolated: lo === Infinity || threshold < lo || threshold > hi + 1
     };
+    if (active !== undefined) {
+        scenario.estimated = added > 0;
+        scenario.observedMqls = observedMqls;
+        scenario.estimatedMqls = added;
+    }
+    return scenario;
 }
 
 /** Builds the band table of width `width` from one-point counts, with rates, intervals and verdicts. */
@@ -242,7 +416,7 @@ export function bandsFromFine(fine: FineBand[], width: number, healthy: { min: n
     const byBand = new Map<number, Band>();
     let totalWon = 0;
     for (const f of fine) {
-        const from = Math.floor(f.score / width) * width;
+        const from = bandStart(f.score, width);
         let b = byBand.get(from);
         if (!b) {
             b = emptyBand(from, from + width);
@@ -454,4 +628,24 @@ export function mergeSettings(base: CalibrationSettings, partial: Partial<Calibr
         if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
     }
     return out;
+}
+
+/**
+ * The band width used when the setting is absent: a round number (1, 2 or 5 times a power of ten) giving about ten
+ * bands over the observed scores, never finer than the score's resolution. 0-100 scores get 10; 0-1 scores 0.1;
+ * 0-100,000 scores 10,000.
+ */
+export function defaultBandWidth(lo: number, hi: number, resolution: number): number {
+    const span = hi - lo;
+    if (!(span > 0)) return resolution > 0 ? resolution : 1;
+    const rough = span / 10;
+    const power = 10 ** Math.floor(Math.log10(rough));
+    let width = 10 * power;
+    for (const m of [1, 2, 5]) {
+        if (m * power >= rough - 1e-12 * power) {
+            width = m * power;
+            break;
+        }
+    }
+    return roundTo(Math.max(width, resolution), Math.min(width, resolution > 0 ? resolution : width));
 }

@@ -3,6 +3,7 @@
  * percentiles and medians from histograms. Pure and deterministic.
  */
 import type { Rate } from './types';
+import { normalUpperTail } from './significance';
 
 /**
  * Wilson score interval for a proportion (95% by default).
@@ -80,4 +81,22 @@ export function histogramMedian(hist: ArrayLike<number>): number | null {
 /** A rate as a whole percentage for messages; "n/a" when there is none. */
 export function pct(x: number | null): string {
     return x === null ? 'n/a' : `${Math.round(x * 100)}%`;
+}
+
+/** P(X > x) for a chi-square variable with one degree of freedom (the likelihood-ratio statistic of one split). */
+export function chiSquare1Tail(x: number): number {
+    if (!(x > 0)) return 1;
+    return 2 * normalUpperTail(Math.sqrt(x));
+}
+
+/**
+ * One-sided two-proportion z-test (pooled): the p-value of "the rate of group A is higher than that of group B".
+ * 1 when either group is empty or no outcome varies, so that no evidence never reads as significant.
+ */
+export function twoProportionPValue(kA: number, nA: number, kB: number, nB: number): number {
+    if (nA <= 0 || nB <= 0) return 1;
+    const pooled = (kA + kB) / (nA + nB);
+    const se = Math.sqrt(pooled * (1 - pooled) * (1 / nA + 1 / nB));
+    if (!(se > 0)) return 1;
+    return normalUpperTail((kA / nA - kB / nB) / se);
 }

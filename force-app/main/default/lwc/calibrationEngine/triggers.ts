@@ -57,7 +57,7 @@ function tested(test: string, pValue: number, level: number, counts: Record<stri
 }
 
 /** The triggers that fire for one segment on its counts. */
-export function detectTriggers(x: { policy: SegmentPolicy; acc: SegmentAccumulator; fine: FineBand[]; settings: CalibrationSettings; asOf: string }): Trigger[] {
+export function detectTriggers(x: { policy: SegmentPolicy; acc: SegmentAccumulator; fine: FineBand[]; settings: CalibrationSettings & { bandWidth: number }; asOf: string }): Trigger[] {
     const { policy, acc, fine, settings, asOf } = x;
     const out: Trigger[] = [];
     const active = policy.activeThreshold;

@@ -95,7 +95,8 @@ export interface SegmentPolicy {
 
 /** Settings (MQL_Calibration_Setting__mdt.Default, or the job's --config JSON). Every field has a default. */
 export interface CalibrationSettings {
-    bandWidth: number;
+    /** Band width in score units; null or absent: derived from the observed score range (about ten bands). */
+    bandWidth?: number | null;
     lookbackMonths: number;
     /** Target rejection rate, 0-1 (default 0.15). */
     targetRejectionRate: number;
@@ -113,8 +114,24 @@ export interface CalibrationSettings {
     bootstrapSamples: number;
     seed: number;
     decay: { points: number; days: number } | null;
-    /** Scores above this are treated as bad input (default 10,000). */
+    /** Scores above this are treated as bad input (default: no limit; any score scale is accepted). */
     maxScore?: number;
+    /**
+     * Level of the tests the recommendation rests on (default 0.01): the chance that data with no relation between
+     * score and outcome still yields a recommendation, and the level each floor's evidence must reach to count.
+     */
+    significanceLevel?: number;
+    /** Abstain when the 90% bootstrap range is wider than this share of the observed score range (default 0.25). */
+    maxRangeShare?: number;
+    /** Abstain with fewer distinct scores at handoff than this among handed-off leads (default 5). */
+    minDistinctScores?: number;
+    /** Abstain when more than this share of a segment's handed-off leads had to be excluded (default 0.2). */
+    maxExcludedShare?: number;
+    /**
+     * Fit-grade gate (seed 002: grade A or B for the scored path): handed-off leads graded C-F are reported as their
+     * own paths and kept out of the threshold's evidence. Default off (see docs/method.md, "Paths out of the fit").
+     */
+    gradeGate?: boolean;
     segmentRules: SegmentRule[];
 }
 
@@ -163,8 +180,11 @@ export interface FineBand {
     won: number;
     pipelineAmount: number;
     wonAmount: number;
-    /** Of the above, the part handed off within the scenario window (the last 90 days). */
-    recent: { handedOff: number; accepted: number; rejected: number; qualified: number; pipelineAmount: number; wonAmount: number };
+    /**
+     * Of the above, the part handed off within the scenario window (the last 90 days); `notHandedOff`: leads created
+     * in the window and never handed off, by their current score (what a lower threshold would add).
+     */
+    recent: { handedOff: number; accepted: number; rejected: number; qualified: number; pipelineAmount: number; wonAmount: number; notHandedOff?: number };
 }
 
 export interface Scenario {
@@ -179,6 +199,14 @@ export interface Scenario {
     wonAmount: number;
     /** True when the threshold lies outside the observed scores, so the figures are extrapolated. */
     extrapolated: boolean;
+    /**
+     * True when the threshold is below the active one and leads scored there were never handed off: they are counted
+     * in `mqls` (their number is known), and their outcomes estimated from handed-off leads of the same score.
+     */
+    estimated?: boolean;
+    /** MQLs of the window actually handed off at or above the threshold, and those added by the estimate. */
+    observedMqls?: number;
+    estimatedMqls?: number;
 }
 
 export interface Trigger {
@@ -211,10 +239,68 @@ export interface TriggerEvidence {
     counts: Record<string, number>;
 }
 
+/** The likelihood-ratio change-point test behind a recommendation, or behind an abstention. */
+export interface ChangeEvidence {
+    test: string;
+    outcome: 'won' | 'qualified';
+    /** 'up': the rate rises at `at`; 'down': it falls (the score may be inverted or broken); null: no split. */
+    direction: 'up' | 'down' | null;
+    at: number | null;
+    rateBelow: number | null;
+    rateAbove: number | null;
+    statistic: number | null;
+    /** Bonferroni-corrected over `splits` candidate splits. */
+    pValue: number | null;
+    splits: number;
+}
+
+/** A floor (rejection target, SQL floor) and whether its evidence was significant enough for it to count. */
+export interface FloorEvidence {
+    at: number | null;
+    counted: boolean;
+    rateAbove: number | null;
+    rateBelow: number | null;
+    /** One-sided two-proportion test of the leads at or above `at` against those below. */
+    pValue: number | null;
+}
+
+/** What the recommendation (or the abstention) rests on, in numbers a reviewer can check. */
+export interface RecommendationEvidence {
+    /** Level of every test below. */
+    level: number;
+    /** The strongest rising and falling change-points of the win rate and the SQL rate. */
+    winRate: { up: ChangeEvidence; down: ChangeEvidence };
+    sqlRate: { up: ChangeEvidence; down: ChangeEvidence };
+    distinctScores: number;
+    minDistinctScores: number;
+    /** Score resolution the counts were kept at (score units) and the band width used. */
+    resolution: number;
+    bandWidth: number;
+    observedRange: [number, number] | null;
+    excluded: number;
+    excludedShare: number;
+    maxExcludedShare: number;
+    /** Width of the 90% bootstrap range as a share of the observed score range. */
+    rangeShare: number | null;
+    maxRangeShare: number;
+    floors: {
+        rejectionTarget: FloorEvidence;
+        /** `band` is seed 002's band rule on the band table; `at` the same floor read at the score's resolution. */
+        sqlTarget: FloorEvidence & { band: number | null };
+        capacity: number | null;
+    };
+    /** MQL→SQL of the leads at or above the computed threshold, and whether it is above the healthy maximum. */
+    sqlRateAtThreshold: number | null;
+    aboveHealthySqlMax: boolean;
+}
+
 export interface Recommendation {
     /** The recommended threshold, or null when the engine abstains. */
     threshold: number | null;
-    /** Short machine-readable reason: 'recommended', 'insufficient-sample', 'no-change', 'frozen', ... */
+    /**
+     * Short machine-readable reason: 'recommended', 'no-change', 'frozen', or an abstention: 'insufficient-sample',
+     * 'too-many-excluded', 'too-few-score-values', 'no-signal', 'inverted', 'range-too-wide'.
+     */
     reason: string;
     /** Bootstrap 90% range of the recommendation, [low, high]; null when abstaining. */
     range: [number, number] | null;
@@ -223,10 +309,12 @@ export interface Recommendation {
     candidates: { inflection: number | null; rejectionTarget: number | null; sqlTarget: number | null; capacity: number | null };
     /** The threshold the rule arrived at before the minimum-step and freeze rules (null without evidence). */
     computed: number | null;
-    /** The seeds' starting range for the segment, shown (never as data) when the sample is too small. */
+    /** The seeds' starting range for the segment, shown (never as data) whenever the engine abstains. */
     startingPoint: [number, number] | null;
     expectedMqlsPerMonth: number | null;
     expectedRejectionRate: number | null;
+    /** The tests and figures behind the recommendation or the abstention (null below the minimum sample). */
+    evidence?: RecommendationEvidence | null;
 }
 
 /** Why a record was left out of the analysis; counted, never silent. */

@@ -1,5 +1,5 @@
 import { LightningElement, api } from 'lwc';
-import type { Recommendation } from 'c/calibrationEngine';
+import { abstentionSummary, type Recommendation } from 'c/calibrationEngine';
 
 /** Presentational: the recommendation (value, range, rationale) and its review status; admins get the Setup link. */
 export default class RecommendationPanel extends LightningElement {
@@ -25,14 +25,25 @@ export default class RecommendationPanel extends LightningElement {
         if (r.reason === 'insufficient-sample') return 'Not enough data to recommend';
         if (r.reason === 'no-change') return `Keep ${this.activeThreshold ?? '–'}`;
         if (r.reason === 'frozen') return 'Frozen: no proposal';
+        if (r.reason === 'no-signal') return 'No recommendation: the score shows no signal';
+        if (r.reason === 'inverted') return 'No recommendation: the score may be inverted';
         return 'No recommendation';
+    }
+
+    /** Why the engine abstained, naming the figure that decided it (the engine's words); empty otherwise. */
+    get abstention(): string {
+        const r = this.recommendation;
+        if (!r || r.reason === 'insufficient-sample') return '';
+        const words = abstentionSummary(r);
+        return words ? `Why: ${words}.` : '';
     }
 
     get range(): string {
         const r = this.recommendation;
-        if (r?.range) return `Range ${r.range[0]}–${r.range[1]} (bootstrap, 90%)`;
-        if (r?.startingPoint) return `Starting point ${r.startingPoint[0]}–${r.startingPoint[1]} (from the method, not from data)`;
-        return '';
+        const starting = r?.startingPoint ? `Starting point ${r.startingPoint[0]}–${r.startingPoint[1]} (from the method, not from data)` : '';
+        // A range beside an abstention is its evidence (too wide), so the starting point is shown with it.
+        if (r?.range) return [`Range ${r.range[0]}–${r.range[1]} (bootstrap, 90%)`, starting].filter(Boolean).join(' · ');
+        return starting;
     }
 
     get rationale(): string {

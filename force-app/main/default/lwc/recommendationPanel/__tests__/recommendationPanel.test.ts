@@ -56,4 +56,25 @@ describe('c-recommendation-panel', () => {
         expect(el.shadowRoot.querySelector('.range').textContent).toBe('Starting point 25–40 (from the method, not from data)');
         await expect(el).toBeAccessible();
     });
+
+    it('explains an abstention with its figure and shows the seeds\' starting range beside it; and is accessible', async () => {
+        const evidence = {
+            level: 0.01,
+            winRate: { up: { pValue: 0.62 }, down: { pValue: 0.3 } },
+            sqlRate: { up: { pValue: 0.41 }, down: { pValue: 0.8 } }
+        };
+        const el = mount({ recommendation: { ...rec, threshold: null, reason: 'no-signal', range: null, computed: null, startingPoint: [60, 70], expectedMqlsPerMonth: null, evidence } });
+        expect(el.shadowRoot.querySelector('.headline').textContent).toBe('No recommendation: the score shows no signal');
+        expect(el.shadowRoot.querySelector('.abstention').textContent).toBe('Why: no significant change in win or SQL rate across the score (p = 0.41, level 0.01).');
+        expect(el.shadowRoot.querySelector('.range').textContent).toBe('Starting point 60–70 (from the method, not from data)');
+        await expect(el).toBeAccessible();
+    });
+
+    it('shows a too-wide range as the reason, beside the starting point', () => {
+        const evidence = { rangeShare: 0.42, maxRangeShare: 0.25 };
+        const el = mount({ recommendation: { ...rec, threshold: null, reason: 'range-too-wide', range: [50, 92], computed: null, startingPoint: [60, 70], expectedMqlsPerMonth: null, evidence } });
+        expect(el.shadowRoot.querySelector('.abstention').textContent).toBe('Why: 90% bootstrap range 50–92 spans 42% of the scores (at most 25%).');
+        expect(el.shadowRoot.querySelector('.range').textContent).toBe('Range 50–92 (bootstrap, 90%) · Starting point 60–70 (from the method, not from data)');
+        expect(el.shadowRoot.querySelector('.expected').textContent).toBe('');
+    });
 });
