@@ -219,7 +219,7 @@ test('on generated orgs whose rates never change over 18 months, change triggers
 
 test('in the engine, a frozen segment stays frozen on stationary data and a recorded lowering of the threshold lifts the freeze', () => {
     const spec = (history: { threshold: number; changedOn: string }[]) =>
-        generateOrg({ seed: 77, asOf: '2026-10-31', months: 18, segments: [{ name: 'S', leads: 4000, knee: 65, activeThreshold: 50, frozenUntil: '2027-01-15', thresholdHistory: history }] });
+        generateOrg({ seed: 77, asOf: '2026-10-31', months: 18, snapshotShare: 1, segments: [{ name: 'S', leads: 4000, knee: 65, activeThreshold: 50, frozenUntil: '2027-01-15', thresholdHistory: history }] });
     const run = (history: { threshold: number; changedOn: string }[]) => {
         const org = spec(history);
         return calibrate({ leads: uniformReasons(org.leads, 77), opportunities: org.opportunities, policies: org.policies, settings: { ...defaultSettings(), bootstrapSamples: 20, segmentRules: [] }, asOf: org.asOf }).segments[0];

@@ -157,7 +157,9 @@ test('NaN, Infinity, 12,5 and 0x41 scores are excluded and counted, and the run 
             row('00Q4', '"12,5"') +
             row('00Q5', '0x41') +
             row('00Q6', '0b1000001') +
-            row('00Q7', '6.5e1')
+            row('00Q7', '6.5e1'),
+        // Bands of ten points as named (with two scores only, a derived width would be finer).
+        { settings: { bandWidth: 10 } }
     );
     const res = await result(args);
     assert.equal(res.exclusionCounts['score at handoff is not a number'], 5);
