@@ -4,8 +4,8 @@
 // the next night records the change, freezes the segment and re-stamps nothing; the dashboard's queries ask only
 // for what the viewer set may read. Admin, job and viewer are sessions of their own over one org's data.
 //
-// Each stage is a function below, so a stage that other work adds (handoffs rebuilt from Status history, flows,
-// the dashboard's live read of MQL_Threshold__mdt) goes in as one more call in the test at the bottom.
+// The dashboard's live read of MQL_Threshold__mdt is the last stage here; handoffs rebuilt from Status history and
+// stamped, as the job set, are walked in newInstall.test.ts; the flows' XML is held by the offline checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -252,6 +252,19 @@ test('the whole life: deploy, seed, nightly runs as the job set, approval, freez
             `SELECT ${runFields.map((f) => f.split('.')[1]).join(', ')} FROM MQL_Calibration_Run__c WHERE Is_Latest__c = true`
         );
         assert.equal(latest.totalSize, 4);
+        // And the governed truth, live: the viewer reads MQL_Threshold__mdt as the dashboard's live query does (the
+        // set's custom metadata type access), and sees the approval the moment the admin saved it.
+        const mdtFields = fields
+            .filter((f) => f.startsWith('MQL_Threshold__mdt.'))
+            .map((f) => f.split('.')[1])
+            .filter((f) => f.endsWith('__c') || f === 'DeveloperName');
+        assert.ok(mdtFields.includes('Active_Threshold__c'), mdtFields.join(', '));
+        const live = await connect(org.viewer).query<Row>(
+            `SELECT ${mdtFields.join(', ')} FROM MQL_Threshold__mdt WHERE DeveloperName = 'SMB_Inbound'`
+        );
+        assert.equal(live.totalSize, 1);
+        assert.equal(Number(live.records[0].Active_Threshold__c), 65);
+        assert.equal(live.records[0].Recommendation_Status__c, 'Approved');
     } finally {
         await org.close();
     }

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/emulator';
-import { emulatedOrgFrom } from '../emulator/fixtures';
+import { emulatedOrgFrom, JOB_USER } from '../emulator/fixtures';
 import {
     demoOrgSpec,
     generateOrg,
@@ -50,7 +50,11 @@ let demo: any;
 const org = generateOrg(demoOrgSpec());
 
 before(async () => {
-    fresh = await startEmulator(emulatedOrgFrom(demoOrgSpec(), { newInstall: true }), { bulkPageSize: 2000 });
+    // As the integration user holding only the job's permission set, as in a real org.
+    fresh = await startEmulator(emulatedOrgFrom(demoOrgSpec(), { newInstall: true }), {
+        bulkPageSize: 2000,
+        user: JOB_USER
+    });
     demo = JSON.parse((await cli(['--demo', '--json', '--out', out()], {})).stdout).result;
 });
 after(() => fresh.close());
