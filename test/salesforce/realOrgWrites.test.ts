@@ -143,8 +143,8 @@ test('a score the field cannot hold is not sent, so it cannot fail every night',
     const e = await startEmulator(org, { user: JOB_USER });
     try {
         const summary = await stampLeads(conn(e), [
-            { id: '00QOPEN000000001', score: 12_345_678, source: 'Current', handoffDate: null },
-            { id: '00QOPEN000000002', score: 999_999.9, source: 'Current', handoffDate: null }
+            { id: '00QOPEN000000001', score: 123_456_789, source: 'Current', handoffDate: null },
+            { id: '00QOPEN000000002', score: 99_999_999.9, source: 'Current', handoffDate: null }
         ]);
         assert.equal(summary.stamped, 1);
         assert.equal(summary.unfit, 1);

@@ -98,8 +98,8 @@ test("describe is the project's metadata: types, precision, lengths and restrict
         const d = await conn(e).describe('Lead');
         const f = new Map(d.fields.map((x) => [x.name, x]));
         assert.equal(f.get('Score_At_Handoff__c')!.type, 'double');
-        assert.equal(f.get('Score_At_Handoff__c')!.precision, 7);
-        assert.equal(f.get('Score_At_Handoff__c')!.scale, 1);
+        assert.equal(f.get('Score_At_Handoff__c')!.precision, 12);
+        assert.equal(f.get('Score_At_Handoff__c')!.scale, 4);
         assert.equal(f.get('Handoff_Score_Source__c')!.restrictedPicklist, true);
         assert.deepEqual(
             f.get('Handoff_Score_Source__c')!.picklistValues!.map((p) => p.value),
@@ -124,9 +124,9 @@ test('a text past its length, a number past its precision and a value outside a 
             e,
             [
                 { ...run, Segment__c: 'S'.repeat(81) },
-                { ...run, Active_Threshold__c: 10_000 },
+                { ...run, Active_Threshold__c: 100_000_000 },
                 { ...run, Trigger_Count__c: 'many' },
-                { ...run, Segment__c: 'S'.repeat(80), Active_Threshold__c: 9999.9 }
+                { ...run, Segment__c: 'S'.repeat(80), Active_Threshold__c: 99_999_999.9999 }
             ],
             'POST'
         );
@@ -258,7 +258,7 @@ test('a custom metadata value past its field precision is refused, as a deploy w
                     values: [
                         {
                             field: 'Recommended_Threshold__c',
-                            value: { '@xsi:type': 'xsd:double', '': '12000' }
+                            value: { '@xsi:type': 'xsd:double', '': '120000000' }
                         },
                         { field: 'Recommendation_Status__c', value: 'Pending review' }
                     ]
