@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateOrg, demoOrgSpec } from '../../scripts/synthetic/generator';
-import { calibrate, scenarioAt, defaultSettings } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import { calibrate, scenarioAt, defaultSettings, type FineBand } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 
 const spec = { ...demoOrgSpec(), snapshotShare: 1 };
 const org = generateOrg(spec);
@@ -80,4 +80,16 @@ test('below the active threshold the scenario counts every lead scored there, no
     assert.equal(smb.scenarios[1].estimated, false);
     assert.equal(smb.scenarios[2].estimated, false);
     assert.equal(smb.scenarios[1].mqls, scenarioAt(smb.fineBands, 50, 90).mqls);
+});
+
+test("a threshold inside the top cell of a coarse scale reads observed counts; one past it is extrapolated", () => {
+    // Cells ten units wide (a 0-1,000 score): 900 holds the leads scored 900 to 909.
+    const cell = (score: number): FineBand => ({
+        score, handedOff: 10, accepted: 8, rejected: 2, neverWorked: 0, qualified: 4, opportunities: 2, won: 1,
+        pipelineAmount: 100, wonAmount: 50,
+        recent: { handedOff: 10, accepted: 8, rejected: 2, qualified: 4, pipelineAmount: 100, wonAmount: 50 }
+    });
+    const fine = [800, 810, 820, 900].map(cell);
+    assert.equal(scenarioAt(fine, 905, 90).extrapolated, false);
+    assert.equal(scenarioAt(fine, 930, 90).extrapolated, true);
 });

@@ -233,3 +233,24 @@ test('in the engine, a frozen segment stays frozen on stationary data and a reco
     assert.equal(lowered.recommendation.reason, 'recommended');
     assert.equal(lowered.recommendation.threshold, 65);
 });
+
+test("bunching is judged on the score's own scale: flat 0-1 scores do not raise it, scores piled just above 0.5 do", () => {
+    const cell = (score: number, n: number): FineBand => ({
+        score, handedOff: n, accepted: 0, rejected: 0, neverWorked: 0, qualified: 0, opportunities: 0, won: 0,
+        pipelineAmount: 0, wonAmount: 0,
+        recent: { handedOff: n, accepted: 0, rejected: 0, qualified: 0, pipelineAmount: 0, wonAmount: 0 }
+    });
+    const run = (fine: FineBand[]) =>
+        detectTriggers({
+            policy: { ...policy, activeThreshold: 0.5 },
+            acc: new SegmentAccumulator(0, 0),
+            fine,
+            settings: { ...defaultSettings(), bandWidth: 0.1 },
+            asOf: '2026-10-31'
+        }).map((t) => t.code);
+    const flat = Array.from({ length: 100 }, (_, i) => cell(i / 100, 10));
+    // Three whole points above 0.5 is the whole top half of a 0-1 score: a window that size always "bunches".
+    assert.ok(!run(flat).includes('SCORE_BUNCHING'));
+    const piled = flat.map((c) => (c.score >= 0.5 && c.score < 0.525 ? cell(c.score, 40) : c));
+    assert.ok(run(piled).includes('SCORE_BUNCHING'));
+});

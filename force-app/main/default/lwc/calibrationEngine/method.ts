@@ -341,7 +341,13 @@ export function scenarioAt(fineBands: FineBand[], threshold: number, windowDays:
     const est = { accepted: 0, rejected: 0, sqls: 0, pipeline: 0, won: 0 };
     const pool = { handedOff: 0, accepted: 0, rejected: 0, qualified: 0, pipeline: 0, won: 0 };
     let unpriced = 0;
+    // The width of one cell, the smallest gap between scores (1 on a whole-point scale): a threshold within the top
+    // cell still reads observed counts.
+    let cell = Infinity;
+    let previous = -Infinity;
     for (const b of fineBands) {
+        if (b.score > previous && previous > -Infinity) cell = Math.min(cell, b.score - previous);
+        previous = b.score;
         if (b.recent.handedOff > 0) {
             lo = Math.min(lo, b.score);
             hi = Math.max(hi, b.score);
@@ -401,7 +407,7 @@ export function scenarioAt(fineBands: FineBand[], threshold: number, windowDays:
         sqls,
         pipelineAmount: pipeline,
         wonAmount: won,
-        extrapolated: lo === Infinity || threshold < lo || threshold > hi + 1
+        extrapolated: lo === Infinity || threshold < lo || threshold > hi + (cell === Infinity ? 1 : cell)
     };
     if (active !== undefined) {
         scenario.estimated = added > 0;
