@@ -98,10 +98,10 @@ export function detectTriggers(x: { policy: SegmentPolicy; acc: SegmentAccumulat
         let nextAbove = 0;
         // "Just above" is three tenths of a band on the score's own scale: three points on a 0-100 score with its
         // ten-point bands, 30 on a 0-1,000 one, 0.03 on a 0-1 one.
-        const w = settings.bandWidth * 0.3;
+        const near = settings.bandWidth * 0.3;
         for (const f of fine) {
-            if (f.score >= active && f.score < active + w) justAbove += f.recent.handedOff;
-            else if (f.score >= active + w && f.score < active + 2 * w) nextAbove += f.recent.handedOff;
+            if (f.score >= active && f.score < active + near) justAbove += f.recent.handedOff;
+            else if (f.score >= active + near && f.score < active + 2 * near) nextAbove += f.recent.handedOff;
         }
         // Bunching: of the recent handoffs in the two windows above the threshold, the first holds at least 20 and
         // twice the next, and an exact binomial test rejects "each half equally likely" (one-sided).
@@ -109,7 +109,7 @@ export function detectTriggers(x: { policy: SegmentPolicy; acc: SegmentAccumulat
             const p = binomialUpperTail(justAbove, justAbove + nextAbove, 0.5);
             const evidence = tested('one-sided exact binomial test against an even split', p, level, { justAbove, nextAbove });
             if (evidence.significant)
-                out.push({ code: 'SCORE_BUNCHING', severity: 'warning', evidence, message: `${justAbove} recent handoffs scored just above the threshold (${active} to below ${Number((active + w).toPrecision(6))}) against ${nextAbove} in the next ${Number(w.toPrecision(6))} score units (exact binomial test against an even split p ${formatP(p)}, level ${level}): scores may be nudged over the line.` });
+                out.push({ code: 'SCORE_BUNCHING', severity: 'warning', evidence, message: `${justAbove} recent handoffs scored just above the threshold (${active} to below ${Number((active + near).toPrecision(6))}) against ${nextAbove} in the next ${Number(near.toPrecision(6))} score units (exact binomial test against an even split p ${formatP(p)}, level ${level}): scores may be nudged over the line.` });
         }
         const s = scenarioAt(fine, active, settings.scenarioWindowDays);
         let rejected = 0;
