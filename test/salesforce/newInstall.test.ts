@@ -3,7 +3,6 @@
 // where it rebuilt it from Status history and the field was empty.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,24 +14,10 @@ import {
     statusPathOf,
     SYNTHETIC_STATUSES
 } from '../../scripts/synthetic/generator';
+import { cli } from './helpers/cli';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
 
-function cli(
-    args: string[],
-    env: Record<string, string>
-): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        execFile(
-            process.execPath,
-            ['--import', 'tsx', path.join(ROOT, 'scripts', 'calibrate.ts'), ...args],
-            { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20 },
-            (err, stdout, stderr) =>
-                resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
-        );
-    });
-}
 const out = () => path.join(mkdtempSync(path.join(os.tmpdir(), 'lsc-')), 'out');
 const envFor = (e: Emulator) => ({
     SF_ACCESS_TOKEN: e.token,

@@ -1,7 +1,6 @@
 // The job against a loopback org: the real jsforce client and the real CLI over HTTP, never a stubbed function.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,24 +12,10 @@ import type { SfConnection } from '../../scripts/salesforce/connection';
 import { writeRecommendations } from '../../scripts/salesforce/writes';
 import { PartialWriteError } from '../../scripts/errors';
 import { demoOrgSpec, generateOrg } from '../../scripts/synthetic/generator';
+import { cli } from './helpers/cli';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
 
-function cli(
-    args: string[],
-    env: Record<string, string>
-): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        execFile(
-            process.execPath,
-            ['--import', 'tsx', path.join(ROOT, 'scripts', 'calibrate.ts'), ...args],
-            { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20 },
-            (err, stdout, stderr) =>
-                resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
-        );
-    });
-}
 
 let emu: Emulator;
 let demo: { code: number; stdout: string };

@@ -4,7 +4,6 @@
 // CLI and the real jsforce client over HTTP throughout.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,24 +12,10 @@ import { emulatedOrgFrom } from '../emulator/fixtures';
 import { Connection } from 'jsforce';
 import { bulkQuery } from '../../scripts/salesforce/bulk';
 import type { SfConnection } from '../../scripts/salesforce/connection';
+import { cli } from './helpers/cli';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
 
-function cli(
-    args: string[],
-    env: Record<string, string>
-): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        execFile(
-            process.execPath,
-            ['--import', 'tsx', path.join(ROOT, 'scripts', 'calibrate.ts'), ...args],
-            { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20 },
-            (err, stdout, stderr) =>
-                resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
-        );
-    });
-}
 
 const open: Emulator[] = [];
 after(() => Promise.all(open.map((e) => e.close())));
