@@ -1,29 +1,15 @@
 // The job's command line as RevOps run it: a child process, real files, real exit codes.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { OUT_MARKER } from '../../scripts/output/outDir';
 import os from 'node:os';
 import path from 'node:path';
+import { NO_ORG_ENV, runScript } from '../helpers/scripts';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        execFile(
-            process.execPath,
-            ['--import', 'tsx', path.join(ROOT, 'scripts', script), ...args],
-            {
-                cwd: ROOT,
-                env: { ...process.env, SF_ACCESS_TOKEN: '', SF_INSTANCE_URL: '' },
-                maxBuffer: 64 << 20
-            },
-            (err, stdout, stderr) =>
-                resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
-        );
-    });
-}
+const run = (script: string, args: string[]) => runScript(script, args, NO_ORG_ENV);
 const calibrate = (args: string[]) => run('calibrate.ts', args);
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'lsc-job-'));
 

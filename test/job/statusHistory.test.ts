@@ -2,7 +2,6 @@
 // (no funnel field filled anywhere) against the stamped demo, and the refusal when nothing records a handoff.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,8 +16,8 @@ import {
 import { defaultSettings } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 import { statusPathOf, SYNTHETIC_STATUSES } from '../../scripts/synthetic/generator';
 import { demoOrg } from '../../scripts/sources/demo';
+import { NO_ORG_ENV, runScript } from '../helpers/scripts';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const ctx: MappingContext = {
     scoreField: 'pi__score__c',
     gradeField: null,
@@ -187,21 +186,7 @@ test("the synthetic status path starts at the lead's handoff and ends in its sta
     assert.ok(recycled > 200, `recycled leads: ${recycled}`);
 });
 
-function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        execFile(
-            process.execPath,
-            ['--import', 'tsx', path.join(ROOT, 'scripts', script), ...args],
-            {
-                cwd: ROOT,
-                env: { ...process.env, SF_ACCESS_TOKEN: '', SF_INSTANCE_URL: '' },
-                maxBuffer: 64 << 20
-            },
-            (err, stdout, stderr) =>
-                resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
-        );
-    });
-}
+const run = (script: string, args: string[]) => runScript(script, args, NO_ORG_ENV);
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'lsc-status-'));
 let fresh: string;
 let demoResult: any;
