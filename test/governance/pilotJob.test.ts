@@ -2,7 +2,6 @@
 // configured wrong ending in one line that names where, with nothing written.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,29 +9,13 @@ import { parse } from 'csv-parse/sync';
 import { csvLine } from '../../scripts/tools/csvWrite';
 import { startEmulator } from '../emulator/emulator';
 import { emulatedOrgFrom, JOB_USER } from '../emulator/fixtures';
+import { NO_ORG_ENV, runScript } from '../helpers/scripts';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
 
-function run(
-    script: string,
-    args: string[],
-    env: Record<string, string> = {}
-): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        execFile(
-            process.execPath,
-            ['--import', 'tsx', path.join(ROOT, 'scripts', script), ...args],
-            {
-                cwd: ROOT,
-                env: { ...process.env, SF_ACCESS_TOKEN: '', SF_INSTANCE_URL: '', ...env },
-                maxBuffer: 64 << 20
-            },
-            (err, stdout, stderr) =>
-                resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
-        );
-    });
-}
+/** A project script with no org route in the environment, plus `env`. */
+const run = (script: string, args: string[], env: Record<string, string> = {}) =>
+    runScript(script, args, { ...NO_ORG_ENV, ...env });
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'lsc-pilot-'));
 
 let exportDir: string;
@@ -65,9 +48,16 @@ test('the demo report shows a pending proposal, a frozen segment and the running
         'Hours to first contact',
         'Revenue at 90 days per MQL'
     ])
-        assert.match(pilots, new RegExp(`^\\| ${metric} \\(${metric === 'MQL→SQL' ? 'primary' : 'secondary'}\\) \\|`, 'm'), metric);
+        assert.match(
+            pilots,
+            new RegExp(`^\\| ${metric} \\(${metric === 'MQL→SQL' ? 'primary' : 'secondary'}\\) \\|`, 'm'),
+            metric
+        );
     assert.match(pilots, /Primary metric: MQL→SQL; the others are secondary/);
-    assert.match(pilots, /_Observational comparison: test and control were split by LeadSource \(Webinar, Paid Search against the rest\), not at random/);
+    assert.match(
+        pilots,
+        /_Observational comparison: test and control were split by LeadSource \(Webinar, Paid Search against the rest\), not at random/
+    );
     assert.match(pilots, /\| Sequential p \(\|z\|, boundary\) \|/);
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
     assert.match(
@@ -80,7 +70,7 @@ test('the demo report shows a pending proposal, a frozen segment and the running
     assert.match(pilots, new RegExp(`${p.test.mqls} test and ${p.control.mqls} control MQLs`));
 });
 
-test('a pilot counts the leads the calibration counts: by the rules\' segment when MQL_Segment__c is blank, a duplicate id once', async () => {
+test("a pilot counts the leads the calibration counts: by the rules' segment when MQL_Segment__c is blank, a duplicate id once", async () => {
     // The demo's segment rules give every lead the segment it was exported with, so with the column blanked, and
     // every lead listed twice (the calibration sets the second aside as a duplicate), a pilot's counts must be the
     // counts of the export as it is.

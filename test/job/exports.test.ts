@@ -2,31 +2,15 @@
 // excluded and counted. The job runs as RevOps run it: a child process on real files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { NO_ORG_ENV, runScript } from '../helpers/scripts';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-
-function calibrate(
-    args: string[],
-    env: Record<string, string> = {}
-): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        execFile(
-            process.execPath,
-            ['--import', 'tsx', path.join(ROOT, 'scripts', 'calibrate.ts'), ...args],
-            {
-                cwd: ROOT,
-                env: { ...process.env, SF_ACCESS_TOKEN: '', SF_INSTANCE_URL: '', ...env },
-                maxBuffer: 64 << 20
-            },
-            (err, stdout, stderr) =>
-                resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
-        );
-    });
-}
+/** The job with no org route in the environment, plus `env`. */
+const calibrate = (args: string[], env: Record<string, string> = {}) =>
+    runScript('calibrate.ts', args, { ...NO_ORG_ENV, ...env });
 
 const HEAD =
     'Id,Status,CreatedDate,IsConverted,Handoff_Date__c,pi__score__c,Score_At_Handoff__c,ConvertedOpportunityId,NumberOfEmployees,Existing_Customer__c,Outbound_Assisted__c\n';
@@ -299,7 +283,11 @@ test('an error quoting a value or a header cuts it short and shows control chara
     // A handoff date that is not a date is refused with the value quoted.
     const date = `2026-08\u0000-02${'x'.repeat(100_000)}`;
     const { dir, args } = exportsOf(HEAD + row('00Q1', '55', '50', date));
-    const line = await refused(args, dir, /Lead\.csv:2: Handoff_Date__c: .*got "2026-08\\x00-02xxx.*\(100,\d{3} characters\)/);
+    const line = await refused(
+        args,
+        dir,
+        /Lead\.csv:2: Handoff_Date__c: .*got "2026-08\\x00-02xxx.*\(100,\d{3} characters\)/
+    );
     assert.ok(line.length < 400, `${line.length} characters`);
     assert.ok(!line.includes('\u0000'));
     // A missing column's error lists the header: a 200,000-character column name is cut.

@@ -4,7 +4,6 @@
 // compare numbers as numbers and read custom metadata in batches the Metadata API accepts.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +27,7 @@ import {
     scenarioAt,
     type SegmentResult
 } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
+import { runScript } from '../helpers/scripts';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
@@ -157,26 +157,13 @@ test('a score the field cannot hold is not sent, so it cannot fail every night',
     }
 });
 
-function cli(args: string[], e: Emulator): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        execFile(
-            process.execPath,
-            ['--import', 'tsx', path.join(ROOT, 'scripts', 'calibrate.ts'), ...args],
-            {
-                cwd: ROOT,
-                env: {
-                    ...process.env,
-                    SF_ACCESS_TOKEN: e.token,
-                    SF_INSTANCE_URL: e.url,
-                    SF_BULK_POLL_MS: '10'
-                },
-                maxBuffer: 64 << 20
-            },
-            (err, stdout, stderr) =>
-                resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
-        );
+/** The job against the emulated org `e`. */
+const cli = (args: string[], e: Emulator) =>
+    runScript('calibrate.ts', args, {
+        SF_ACCESS_TOKEN: e.token,
+        SF_INSTANCE_URL: e.url,
+        SF_BULK_POLL_MS: '10'
     });
-}
 
 test('a stamp the org refuses does not keep pilot leads out of their groups, nor converted leads get written', async () => {
     const org = emulatedOrgFrom();
@@ -258,7 +245,13 @@ test('every run record fits its fields on 0-1,000 and 0-10,000 score scales, and
             emulatedOrgFrom({ seed: 1, asOf: '2026-10-31', months: 1, segments: [] })
         );
         try {
-            assert.equal(await writeRunRecords(conn(e), records.map((r, i) => (segments[i] === smb ? rec : r))), 4);
+            assert.equal(
+                await writeRunRecords(
+                    conn(e),
+                    records.map((r, i) => (segments[i] === smb ? rec : r))
+                ),
+                4
+            );
         } finally {
             await e.close();
         }
