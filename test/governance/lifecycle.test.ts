@@ -1,46 +1,25 @@
 // The approval lifecycle across simulated nightly runs of the real job against the loopback org.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/emulator';
 import { emulatedOrgFrom, JOB_USER } from '../emulator/fixtures';
+import { runScript } from '../helpers/scripts';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
 
 /** One night's run; each night has its own as-of date (a rerun for the same date replaces that night's records). */
-function nightly(e: Emulator, asOf: string): Promise<any> {
-    return new Promise((resolve, reject) => {
-        const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'lsc-gov-')), 'out');
-        execFile(
-            process.execPath,
-            [
-                '--import',
-                'tsx',
-                path.join(ROOT, 'scripts', 'calibrate.ts'),
-                '--json',
-                '--as-of',
-                asOf,
-                '--no-stamp',
-                '--out',
-                out
-            ],
-            {
-                cwd: ROOT,
-                env: {
-                    ...process.env,
-                    SF_ACCESS_TOKEN: e.token,
-                    SF_INSTANCE_URL: e.url,
-                    SF_BULK_POLL_MS: '10'
-                },
-                maxBuffer: 64 << 20
-            },
-            (err, stdout) => (err ? reject(new Error(stdout)) : resolve(JSON.parse(stdout).result))
-        );
+async function nightly(e: Emulator, asOf: string): Promise<any> {
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'lsc-gov-')), 'out');
+    const r = await runScript('calibrate.ts', ['--json', '--as-of', asOf, '--no-stamp', '--out', out], {
+        SF_ACCESS_TOKEN: e.token,
+        SF_INSTANCE_URL: e.url,
+        SF_BULK_POLL_MS: '10'
     });
+    if (r.code !== 0) throw new Error(r.stdout);
+    return JSON.parse(r.stdout).result;
 }
 
 const seg = (r: any, name: string) => r.segments.find((s: any) => s.name === name);

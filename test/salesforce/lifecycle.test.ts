@@ -8,7 +8,6 @@
 // stamped, as the job set, are walked in newInstall.test.ts; the flows' XML is held by the offline checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, cpSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +20,7 @@ import type { SfConnection } from '../../scripts/salesforce/connection';
 import { checkXml } from '../../scripts/tools/checks/xml';
 import { checkReferences } from '../../scripts/tools/checks/references';
 import type { JobResult } from '../../scripts/report/report';
+import { runScript } from '../helpers/scripts';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const AS_OF = '2026-10-31';
@@ -92,44 +92,24 @@ async function adminEdits(org: Org, segment: string, edits: Record<string, strin
  * One night of `npm run calibrate` against the org as the job's user, as a scheduler runs it. Each night has its own
  * as-of date: a rerun for the same date replaces that date's runs and is judged against the runs before it.
  */
-function nightly(
+async function nightly(
     org: Org,
     asOf = AS_OF
 ): Promise<{ code: number; result: JobResult | null; error: string | null; stderr: string }> {
     const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'lsc-life-')), 'out');
-    return new Promise((resolve) => {
-        execFile(
-            process.execPath,
-            [
-                '--import',
-                'tsx',
-                path.join(ROOT, 'scripts', 'calibrate.ts'),
-                '--json',
-                '--as-of',
-                asOf,
-                '--out',
-                out
-            ],
-            {
-                cwd: ROOT,
-                env: {
-                    ...process.env,
-                    SF_ACCESS_TOKEN: org.job.token,
-                    SF_INSTANCE_URL: org.job.url,
-                    SF_BULK_POLL_MS: '10'
-                },
-                maxBuffer: 64 << 20
-            },
-            (err, stdout, stderr) =>
-                resolve({
-                    code: err ? Number((err as { code?: number }).code ?? 1) : 0,
-                    result: err ? null : (JSON.parse(stdout).result as JobResult),
-                    // With --json a failed run reports on stdout, as the sf CLI does: {"status":1,"message":…}.
-                    error: err ? String(JSON.parse(stdout).message) : null,
-                    stderr
-                })
-        );
+    const r = await runScript('calibrate.ts', ['--json', '--as-of', asOf, '--out', out], {
+        SF_ACCESS_TOKEN: org.job.token,
+        SF_INSTANCE_URL: org.job.url,
+        SF_BULK_POLL_MS: '10'
     });
+    const failed = r.code !== 0;
+    return {
+        code: r.code,
+        result: failed ? null : (JSON.parse(r.stdout).result as JobResult),
+        // With --json a failed run reports on stdout, as the sf CLI does: {"status":1,"message":…}.
+        error: failed ? String(JSON.parse(r.stdout).message) : null,
+        stderr: r.stderr
+    };
 }
 
 /** The lead records the job's session updated, as sent. */

@@ -13,6 +13,7 @@ import { Connection } from 'jsforce';
 import { bulkQuery } from '../../scripts/salesforce/bulk';
 import type { SfConnection } from '../../scripts/salesforce/connection';
 import { cli } from './helpers/cli';
+import type { WriteStepLog } from '../../scripts/salesforce/writeLog';
 
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
 
@@ -44,17 +45,7 @@ const stamped = (e: Emulator) =>
     e.org.sobjects.Lead.filter((r) => r.Score_At_Handoff__c != null && r.Score_At_Handoff__c !== '').length;
 const COLLECTIONS = /\/composite\/sobjects$/;
 
-type StepLog = {
-    step: string;
-    planned: number | null;
-    landed: number;
-    failed: { id: string; message: string }[];
-    refused: number;
-    unconfirmed: number;
-    notAttempted: number | null;
-    retries: number;
-    error: string | null;
-};
+type StepLog = WriteStepLog;
 
 test('an --out under a file is refused before the org is written to: nothing written, exit 2, one line', async () => {
     const e = await emulator();
