@@ -79,6 +79,8 @@ export const REJECTION_REASONS = [
     'Not a buyer'
 ] as const;
 
+/** Fit grades, drawn independently of the score: 30% A, 40% B, 15% C, 15% D (70% of leads pass the A/B gate). */
+const GRADES: readonly string[] = [...'AAAAAABBBBBBBBCCCDDD'];
 const LEAD_SOURCES = ['Web', 'Webinar', 'Content Download', 'Partner Referral', 'Paid Search', 'Trade Show'];
 const DAY = 86_400_000;
 
@@ -106,9 +108,10 @@ function iso(ms: number): string {
 
 /**
  * Generates an org from a spec. Deterministic: the same spec gives the same records, id for id.
- * Outcomes step at each segment's knee: below it sales reject ~42% and ~4% of leads are won; at or above it
- * they reject ~9% and ~20% are won, so the win-rate change-point, the rejection target and the SQL floor all sit
- * at the knee. Leads scoring at or above the active threshold are handed off; below it only a share is.
+ * Outcomes step at each segment's knee for leads on the fit (grade A or B): below it sales reject ~42% and ~4% of
+ * leads are won; at or above it they reject ~9% and ~20% are won, so the win-rate change-point, the rejection
+ * target and the SQL floor all sit at the knee. Leads off the fit (C or D, 30%) convert like those below the knee at
+ * every score. Leads scoring at or above the active threshold are handed off; below it only a share is.
  */
 export function generateOrg(spec: OrgSpec): SyntheticOrg {
     const rand = mulberry32(spec.seed);
@@ -142,7 +145,11 @@ export function generateOrg(spec: OrgSpec): SyntheticOrg {
             const handedOff = handRaiser || (seg.activeThreshold === null ? rand() < 0.7 : score >= seg.activeThreshold || rand() < below);
             // The flat case's coin is drawn only there, so the default org's random sequence is the one it always was.
             const high = relation === 'flat' ? rand() < 0.5 : relation === 'inverted' ? points < seg.knee : points >= seg.knee;
-            const grade = high ? pick(['A', 'A', 'B', 'B', 'C'], rand()) : pick(['B', 'C', 'C', 'D'], rand());
+            // Fit (the grade) and engagement (the score) are separate axes, as in seed 002's two-gate MQL: the grade is
+            // drawn whatever the score, and a lead off the fit (C or D) converts like one below the knee at any score.
+            // So the planted knee is the scored path's (A/B leads), and C/D leads only blur it unless the gate removes them.
+            const grade = pick(GRADES, rand());
+            const good = high && (grade === 'A' || grade === 'B');
             const leadSource = pick(LEAD_SOURCES, rand());
             const attributes: Record<string, string | number | boolean | null> = {
                 Existing_Customer__c: seg.name === 'Expansion',
@@ -177,19 +184,19 @@ export function generateOrg(spec: OrgSpec): SyntheticOrg {
                 const handoffMs = Math.min(asOfMs - DAY, createdMs + (1 + rand() * 20) * DAY);
                 lead.handoffDate = iso(handoffMs);
                 const boost = handRaiser ? 1.6 : 1;
-                const pReject = handRaiser ? 0.08 : high ? 0.09 : 0.42;
+                const pReject = handRaiser ? 0.08 : good ? 0.09 : 0.42;
                 const r = rand();
                 if (r < pReject) {
                     lead.rejected = true;
                     // Below the knee one reason dominates, as a miscalibrated threshold shows in the field.
-                    lead.rejectionReason = !high && rand() < 0.5 ? 'Just researching' : pick(REJECTION_REASONS, rand());
+                    lead.rejectionReason = !good && rand() < 0.5 ? (high ? 'Wrong title' : 'Just researching') : pick(REJECTION_REASONS, rand());
                 } else if (r < 0.93) {
                     lead.accepted = true;
                 }
                 if (lead.rejected || lead.accepted) {
                     lead.firstTouchDate = iso(handoffMs + rand() * rand() * 72 * 3_600_000);
                 }
-                if (lead.accepted && rand() < Math.min(0.95, (high ? 0.55 : 0.22) * boost)) {
+                if (lead.accepted && rand() < Math.min(0.95, (good ? 0.55 : 0.22) * boost)) {
                     lead.qualified = true;
                     const qMs = Math.min(asOfMs - DAY / 2, handoffMs + (1 + rand() * 40) * DAY);
                     lead.qualifiedDate = iso(qMs).slice(0, 10);
@@ -197,7 +204,7 @@ export function generateOrg(spec: OrgSpec): SyntheticOrg {
                         const oppId = sfId('006', ++oppN);
                         const closeMs = qMs + (20 + rand() * 150) * DAY;
                         const closed = closeMs <= asOfMs;
-                        const won = closed && rand() < Math.min(0.95, (high ? 0.5 : 0.18) * boost);
+                        const won = closed && rand() < Math.min(0.95, (good ? 0.5 : 0.18) * boost);
                         opportunities.push({
                             id: oppId,
                             leadId: id,

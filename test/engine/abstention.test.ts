@@ -42,7 +42,8 @@ test('flat data, whose outcomes do not depend on the score, gets no threshold ov
     fc.assert(
         fc.property(fc.integer({ min: 1, max: 1e9 }), (seed) => {
             const s = segmentOf(seed, { relation: 'flat' });
-            assert.ok(s.sample.handedOff >= 2400, `handed off ${s.sample.handedOff}`);
+            // About 2,500 handed off, 70% of them on the fit (A/B) the grade gate lets into the evidence.
+            assert.ok(s.sample.handedOff >= 1600, `handed off ${s.sample.handedOff}`);
             assertAbstains(s, 'no-signal');
             assert.equal(s.recommendation.range, null);
             const ev = s.recommendation.evidence!;
@@ -72,7 +73,8 @@ test('inverted data, where higher scores convert worse, is called out as a score
 });
 
 test('leads that all carry one score value get no threshold: too few distinct scores', () => {
-    const s = segmentOf(5, { scoreRange: [50, 50] });
+    // Every lead at 50, above the knee, so that the sample is large enough and only the one value stands in the way.
+    const s = segmentOf(5, { scoreRange: [50, 50], knee: 40 });
     assertAbstains(s, 'too-few-score-values');
     assert.equal(s.recommendation.range, null);
     assert.equal(s.recommendation.evidence!.distinctScores, 1);

@@ -43,9 +43,13 @@ test('lead sources, rejection reasons, cohorts and paths count what the leads sa
             const t = Date.parse(l.handoffDate.replace('+0000', 'Z'));
             return t >= lookbackStart && t <= asOfMs;
         });
-        // Hand-raisers are their own path, out of the scored path's evidence and its diagnostics.
-        const raised = inWindow.filter((l) => (l.overridePaths?.length ?? 0) > 0);
-        const counted = inWindow.filter((l) => (l.overridePaths?.length ?? 0) === 0);
+        // Leads off the fit (the grade gate: C, or D-F) and hand-raisers are their own paths, out of the scored
+        // path's evidence and its diagnostics; a grade-C hand-raiser is a grade-C lead.
+        const fit = (l: LeadRecord): boolean => l.grade === 'A' || l.grade === 'B';
+        const offFit = inWindow.filter((l) => !fit(l));
+        const raised = inWindow.filter((l) => fit(l) && (l.overridePaths?.length ?? 0) > 0);
+        const counted = inWindow.filter((l) => fit(l) && (l.overridePaths?.length ?? 0) === 0);
+        assert.ok(offFit.length > 400, `${seg.name}: ${offFit.length} leads off the fit`);
         assert.ok(counted.length > 1000, `${seg.name}: ${counted.length} leads counted`);
         assert.equal(seg.sample.handedOff, counted.length);
         const won = (l: LeadRecord): boolean => !!l.opportunityId && opps.get(l.opportunityId)!.isWon;
@@ -63,6 +67,7 @@ test('lead sources, rejection reasons, cohorts and paths count what the leads sa
             m.set(k, e);
         };
         for (const l of raised) bump(paths, l.overridePaths![0], l);
+        for (const l of offFit) bump(paths, l.grade === 'C' ? 'Grade C (manual review)' : 'Below fit grade (D-F)', l);
         for (const l of counted) {
             bump(sources, l.leadSource || '(none)', l);
             bump(paths, 'Scored', l);

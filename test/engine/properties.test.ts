@@ -12,12 +12,12 @@ function run(seed: number, knee: number, active: number | null, leads: number) {
     return { org, result: calibrate({ ...org, settings, asOf: org.asOf }) };
 }
 
-test('the recommendation lands within ±3 points of the planted knee at 2,000+ handed-off leads', () => {
+test('the recommendation lands within ±3 points of the planted knee at 1,500+ handed-off leads on the fit', () => {
     fc.assert(
         fc.property(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 30, max: 80 }), fc.integer({ min: -20, max: 20 }), (seed, knee, offset) => {
             const { result } = run(seed, knee, knee + offset, 4200);
             const s = result.segments[0];
-            assert.ok(s.sample.handedOff >= 2000, `handed off ${s.sample.handedOff}`);
+            assert.ok(s.sample.handedOff >= 1500, `handed off ${s.sample.handedOff}`);
             const got = s.recommendation.computed;
             assert.ok(got !== null && Math.abs(got - knee) <= 3, `knee ${knee}, active ${knee + offset}, got ${got}`);
             assert.ok(s.recommendation.range![0] <= got! + 3 && s.recommendation.range![1] >= got! - 3);
@@ -76,7 +76,8 @@ test("every band count adds up to the segment's totals", () => {
             const org = generateOrg({ seed, asOf: '2026-10-31', months: 18, snapshotShare: 1, segments: [{ name: 'S', leads: 900, knee: 50, activeThreshold: 40 }] });
             const s = calibrate({ ...org, settings: { ...settings, bandWidth }, asOf: org.asOf }).segments[0];
             const sum = (k: 'handedOff' | 'won' | 'rejected') => s.bands.reduce((t, b) => t + b[k], 0);
-            const handed = org.leads.filter((l) => l.handoffDate !== null);
+            // The bands hold the handed-off leads the grade gate lets through (A or B).
+            const handed = org.leads.filter((l) => l.handoffDate !== null && (l.grade === 'A' || l.grade === 'B'));
             assert.equal(sum('handedOff'), handed.length);
             assert.equal(sum('handedOff'), s.sample.handedOff);
             assert.equal(sum('rejected'), handed.filter((l) => l.rejected).length);

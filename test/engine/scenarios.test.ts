@@ -13,12 +13,14 @@ test('scenario figures equal counts computed directly from the leads of the last
     const windowStart = Date.parse('2026-10-31T23:59:59Z') - 90 * 86_400_000;
     const opp = new Map(org.opportunities.map((o) => [o.id, o]));
     for (const threshold of [35, 50, 65, 80]) {
-        // Scenarios are the scored path's: hand-raisers are MQLs at any threshold and reported as their own path.
+        // Scenarios are the scored path's: hand-raisers are MQLs at any threshold and reported as their own path,
+        // and leads graded C-F are stopped by the grade gate at any threshold.
         const leads = org.leads.filter(
             (l) =>
                 l.segment === 'SMB_Inbound' &&
                 l.handoffDate &&
                 !l.overridePaths?.length &&
+                (l.grade === 'A' || l.grade === 'B') &&
                 Date.parse(l.handoffDate.replace('+0000', 'Z')) >= windowStart &&
                 l.scoreAtHandoff! >= threshold
         );
@@ -48,7 +50,7 @@ test("the job's scenarios are the active threshold and ±15, built by the same f
 test('the demo org gives its documented known answer', () => {
     const byName = Object.fromEntries(result.segments.map((s) => [s.name, s.recommendation]));
     assert.equal(byName.SMB_Inbound.threshold, 65);
-    assert.equal(byName.Enterprise_Inbound.threshold, 48);
+    assert.equal(byName.Enterprise_Inbound.threshold, 49);
     assert.equal(byName.Outbound_Assisted.threshold, null);
     assert.equal(byName.Outbound_Assisted.reason, 'no-change');
     assert.equal(byName.Expansion.reason, 'insufficient-sample');
@@ -60,10 +62,11 @@ test('below the active threshold the scenario counts every lead scored there, no
     const smb = result.segments.find((s) => s.name === 'SMB_Inbound')!;
     const windowStart = Date.parse('2026-10-31T23:59:59Z') - 90 * 86_400_000;
     const inWindow = (d: string | null | undefined) => !!d && Date.parse(d.replace('+0000', 'Z')) >= windowStart;
-    const mine = org.leads.filter((l) => l.segment === 'SMB_Inbound');
+    // The grade gate's: a lead graded C-F is no MQL at any threshold.
+    const mine = org.leads.filter((l) => l.segment === 'SMB_Inbound' && (l.grade === 'A' || l.grade === 'B'));
     const handed = mine.filter((l) => inWindow(l.handoffDate) && !l.overridePaths?.length && l.scoreAtHandoff! >= 35).length;
     const neverHanded = mine.filter((l) => !l.handoffDate && inWindow(l.createdDate) && l.currentScore! >= 35 && l.currentScore! < 50).length;
-    assert.ok(neverHanded > 50, String(neverHanded));
+    assert.ok(neverHanded > 30, String(neverHanded));
     const low = smb.scenarios[0];
     assert.equal(low.label, 'Active − 15');
     assert.equal(low.estimated, true);

@@ -32,7 +32,7 @@ test('propose → approve → freeze → review trigger → propose again; propo
         // Night 1: the job proposes.
         const r1 = await nightly(e, '2026-10-31');
         assert.equal(seg(r1, 'SMB_Inbound').recommendation.threshold, 65);
-        assert.equal(seg(r1, 'Enterprise_Inbound').recommendation.threshold, 48);
+        assert.equal(seg(r1, 'Enterprise_Inbound').recommendation.threshold, 49);
         const smb = () => e.org.metadata.get('MQL_Threshold.SMB_Inbound')!.values;
         const ent = () => e.org.metadata.get('MQL_Threshold.Enterprise_Inbound')!.values;
         assert.equal(smb().Recommendation_Status__c, 'Pending review');
@@ -58,7 +58,7 @@ test('propose → approve → freeze → review trigger → propose again; propo
         assert.equal(seg(r2, 'Enterprise_Inbound').recommendation.reason, 'rejected-unchanged');
         assert.equal(seg(r2, 'Enterprise_Inbound').recommendation.threshold, null);
         assert.equal(ent().Recommendation_Status__c, 'Rejected', 'the rejection stands');
-        assert.equal(ent().Recommended_Threshold__c, '48');
+        assert.equal(ent().Recommended_Threshold__c, '49');
 
         // Night 2 rerun (same date): judged against night 1 again, so the change stays on record, not duplicated.
         const r2b = await nightly(e, '2026-11-01');

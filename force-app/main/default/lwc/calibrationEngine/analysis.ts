@@ -28,7 +28,8 @@ export function analyseSegment(policy: SegmentPolicy, acc: SegmentAccumulator, s
     const maxExcludedShare = settings.maxExcludedShare ?? ABSTENTION_DEFAULTS.maxExcludedShare;
     // The minimum step is in score units; never more than half a band, so that 3 "points" is not a whole 0-1 scale.
     const minStep = Math.min(settings.minStep, bandWidth / 2);
-    const excludedShare = acc.excluded > 0 ? acc.excluded / (acc.excluded + acc.total.handedOff) : 0;
+    // Of every handed-off lead: those counted in the bands, those on a path out of the fit, and those excluded.
+    const excludedShare = acc.excluded > 0 ? acc.excluded / (acc.excluded + acc.total.handedOff + acc.outOfFit) : 0;
 
     acc.reasonsByBand = acc.reasonsInBands(bandWidth);
     const triggers = detectTriggers({ policy, acc, fine, settings: { ...settings, bandWidth }, asOf });

@@ -45,6 +45,17 @@ const tally = countInto;
 const decayed = decayedScore;
 const EPS = CELL_EPS;
 
+/** A grade's first letter as an upper-case char code (0 for no grade): this runs a million times, so no strings. */
+function gradeCodeOf(grade: string | null | undefined): number {
+    return grade ? grade.charCodeAt(0) & ~32 : 0;
+}
+
+/** Graded C to F: off the fit the scored path's gate asks for (seed 002: "Demographic Grade: A or B"). */
+function isOffFit(grade: string | null | undefined): boolean {
+    const code = gradeCodeOf(grade);
+    return code >= 67 && code <= 70;
+}
+
 /** Receives opportunities, then leads, and returns the method's result for every segment. */
 export interface Calibrator {
     /** Opportunities must be added before the leads that point at them (lead.opportunityId or opp.leadId). */
@@ -110,7 +121,8 @@ export function createCalibrator(input: {
     const decayAsOfMs = parseMs(asOf);
     const slaMs = settings.slaHours * 3_600_000;
     const maxScore = settings.maxScore ?? Infinity;
-    const gradeGate = settings.gradeGate === true;
+    // On unless turned off: leads without a grade pass it, so an org with no grade field is not gated at all.
+    const gradeGate = settings.gradeGate !== false;
     // Leads are counted only when handed off within the lookback window, so their cohort months are known now
     // (an analysis date that is not a date gives no months, and so no cohorts).
     const firstMonth = Number.isFinite(lookbackStart) ? monthOf(lookbackStart) : 0;
@@ -223,7 +235,9 @@ export function createCalibrator(input: {
             // also keeps scores that drifted up after creation from setting the segment's resolution.
             const current = l.currentScore;
             const active = seg.policy.activeThreshold;
-            if (typeof current === 'number' && active !== null && current < active && l.createdDate) {
+            // A lead the gate stops (graded C-F) would not become an MQL at a lower threshold either.
+            const offFit = gradeGate && isOffFit(l.grade);
+            if (typeof current === 'number' && active !== null && current < active && l.createdDate && !offFit) {
                 const createdMs = parseMs(l.createdDate);
                 if (createdMs >= windowStart && createdMs <= asOfMs) {
                     let c = Math.floor(current * acc.inv + EPS) - acc.base;
@@ -256,7 +270,7 @@ export function createCalibrator(input: {
         // evidence for the score's threshold: it is counted as its own path and kept out of the bands and readings.
         const op = l.overridePaths;
         const handRaised = op !== undefined && op !== null && op.length > 0;
-        const gradeCode = l.grade ? l.grade.charCodeAt(0) & ~32 : 0;
+        const gradeCode = gradeCodeOf(l.grade);
         const fit = !gradeGate || gradeCode < 67 /* A, B or no grade */ || gradeCode > 70;
         if (!fit || handRaised) {
             const wonOut = oppIdx >= 0 && opps.won[oppIdx] === 1;

@@ -230,7 +230,7 @@ export function rationaleFor(x: {
     }
     if (ev && x.reason === 'too-many-excluded') {
         parts.push(
-            `No recommendation: ${ev.excluded} of ${ev.excluded + acc.total.handedOff} handed-off leads (${pct(ev.excludedShare)}) had to be excluded (no usable score or outcome), above the ${pct(ev.maxExcludedShare)} the method accepts; the rest may not represent the segment.`
+            `No recommendation: ${ev.excluded} of ${ev.excluded + acc.total.handedOff + acc.outOfFit} handed-off leads (${pct(ev.excludedShare)}) had to be excluded (no usable score or outcome), above the ${pct(ev.maxExcludedShare)} the method accepts; the rest may not represent the segment.`
         );
     } else if (ev && x.reason === 'too-few-score-values') {
         parts.push(

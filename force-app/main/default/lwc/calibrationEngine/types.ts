@@ -129,7 +129,9 @@ export interface CalibrationSettings {
     maxExcludedShare?: number;
     /**
      * Fit-grade gate (seed 002: grade A or B for the scored path): handed-off leads graded C-F are reported as their
-     * own paths and kept out of the threshold's evidence. Default off (see docs/method.md, "Paths out of the fit").
+     * own paths and kept out of the threshold's evidence, and never-handed-off ones out of the estimated scenarios.
+     * Default on: leads without a grade pass, so it acts only where a grade field is set. Set false for an org whose
+     * routing does not apply the gate (see docs/method.md, "Paths out of the fit").
      */
     gradeGate?: boolean;
     segmentRules: SegmentRule[];

@@ -88,7 +88,7 @@ describe('c-calibration-dashboard', () => {
             const chart = $(el, 'c-score-distribution-chart');
             expect(chart.segment).toBe('Enterprise_Inbound');
             expect(chart.activeThreshold).toBe(60);
-            expect(chart.recommendedThreshold).toBe(48);
+            expect(chart.recommendedThreshold).toBe(49);
             expect($(el, 'c-threshold-scenarios').fineBands.length).toBeGreaterThan(50);
             expect($(el, 'c-live-figures').figures.handoffs90).toBeGreaterThan(0);
         });
@@ -200,7 +200,7 @@ describe('c-calibration-dashboard', () => {
             expect(panel.frozenUntil).toBe('2027-01-29');
             expect(panel.recordId).toBe('m0A000000000004AAA');
             const row = $$(el, 'table.overview tbody tr').find((r: any) => r.querySelector('th').textContent === 'SMB Inbound');
-            expect([...row.children].map((c: any) => c.textContent).slice(1, 4)).toEqual(['65', '65 (64–65)', 'Frozen until 2027-01-29']);
+            expect([...row.children].map((c: any) => c.textContent).slice(1, 4)).toEqual(['65', '65 (64–66)', 'Frozen until 2027-01-29']);
         });
 
         it('asks for the newest 2,000 runs, not the oldest', async () => {
