@@ -98,7 +98,7 @@ const numOrNull = (v: unknown): number | null =>
 export async function readOrgSettings(conn: SfConnection): Promise<SettingsFile> {
     const rows = await restQueryAll<MdtRow>(
         conn,
-        "SELECT DeveloperName, Score_Field__c, Handoff_Statuses__c, Accepted_Statuses__c, Rejected_Statuses__c, Qualified_Statuses__c, Lookback_Months__c, Band_Width__c, Target_Rejection_Rate__c, Healthy_SQL_Rate_Min__c, Healthy_SQL_Rate_Max__c, Min_Won_Deals__c, Min_Handed_Off__c, Min_Step__c, Scenario_Delta__c, Freeze_Days__c, SLA_Hours__c, Decay_Points__c, Decay_Days__c FROM MQL_Calibration_Setting__mdt WHERE DeveloperName = 'Default'"
+        "SELECT DeveloperName, Score_Field__c, Grade_Field__c, Handoff_Statuses__c, Accepted_Statuses__c, Rejected_Statuses__c, Qualified_Statuses__c, Lookback_Months__c, Band_Width__c, Target_Rejection_Rate__c, Healthy_SQL_Rate_Min__c, Healthy_SQL_Rate_Max__c, Min_Won_Deals__c, Min_Handed_Off__c, Min_Step__c, Scenario_Delta__c, Freeze_Days__c, SLA_Hours__c, Decay_Points__c, Decay_Days__c FROM MQL_Calibration_Setting__mdt WHERE DeveloperName = 'Default'"
     );
     const r = rows[0];
     if (!r) return {};
@@ -113,6 +113,7 @@ export async function readOrgSettings(conn: SfConnection): Promise<SettingsFile>
     const n = (v: unknown) => numOrNull(v) ?? undefined;
     const layer: Record<string, unknown> = {
         scoreField: str(r.Score_Field__c) ?? undefined,
+        gradeField: str(r.Grade_Field__c) ?? undefined,
         statuses: {
             handoff: list(r.Handoff_Statuses__c),
             accepted: list(r.Accepted_Statuses__c),

@@ -26,6 +26,8 @@ import path from 'node:path';
 import { loadOrgRules, type EmulatedUser } from './orgRules';
 
 export const SCORE_FIELD = 'pi__score__c';
+/** The demo's fit-grade field (Account Engagement's), named in the Default setting: the grade gate applies. */
+export const GRADE_FIELD = 'pi__grade__c';
 
 /** The fields the project's metadata defines on an object (standard ones included), as deployed from force-app. */
 function projectFields(object: string): string[] {
@@ -36,12 +38,12 @@ function projectFields(object: string): string[] {
 
 /**
  * The integration user the job runs as in an org: only the job's permission set, plus read access to the fields
- * the package cannot grant because they are not its own — the score field (Account Engagement's) and the demo
- * override's field (the org's) — which the admin grants when naming them in settings.
+ * the package cannot grant because they are not its own — the score and grade fields (Account Engagement's) and the
+ * demo override's field (the org's) — which the admin grants when naming them in settings.
  */
 export const JOB_USER: EmulatedUser = {
     permissionSets: ['MQL_Calibration_Job'],
-    grants: [`Lead.${SCORE_FIELD}`, 'Lead.Demo_Requested__c']
+    grants: [`Lead.${SCORE_FIELD}`, `Lead.${GRADE_FIELD}`, 'Lead.Demo_Requested__c']
 };
 
 /** The fields force-app declares External ID on an object: what the emulator lets an upsert key on. */
@@ -86,7 +88,7 @@ export function emulatedOrgFrom(
     const org = generateOrg(spec);
     const newInstall = options.newInstall === true;
     const overrideFields = [...new Set(org.policies.flatMap((p) => (p.overrides ?? []).map((o) => o.field)))];
-    const lf = LEAD_FIELDS({ scoreField: SCORE_FIELD, gradeField: 'pi__grade__c', extra: overrideFields });
+    const lf = LEAD_FIELDS({ scoreField: SCORE_FIELD, gradeField: GRADE_FIELD, extra: overrideFields });
     const metadata = new Map<string, { label: string; values: Record<string, string | null> }>();
     for (const p of org.policies) {
         metadata.set(`MQL_Threshold.${p.name}`, {
@@ -106,6 +108,7 @@ export function emulatedOrgFrom(
         label: 'Default',
         values: {
             Score_Field__c: SCORE_FIELD,
+            Grade_Field__c: GRADE_FIELD,
             Lookback_Months__c: '18',
             Band_Width__c: '10',
             Target_Rejection_Rate__c: '15',

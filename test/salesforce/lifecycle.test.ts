@@ -68,12 +68,18 @@ async function adminSeeds(org: Org, active: Record<string, number>): Promise<voi
     assert.equal(seeded.created.length, 5);
     for (const [segment, threshold] of Object.entries(active))
         await adminEdits(org, segment, { Active_Threshold__c: String(threshold) });
+    // The org has Account Engagement's grade: the admin names it, and the job applies the A/B gate (README).
+    await adminEditsRecord(org, 'MQL_Calibration_Setting.Default', { Grade_Field__c: 'pi__grade__c' });
+}
+
+/** What Setup does when an admin saves a segment's threshold record. */
+async function adminEdits(org: Org, segment: string, edits: Record<string, string>): Promise<void> {
+    await adminEditsRecord(org, `MQL_Threshold.${segment}`, edits);
 }
 
 /** What Setup does when an admin saves a record: the whole record, as the admin sees it, with their edits. */
-async function adminEdits(org: Org, segment: string, edits: Record<string, string>): Promise<void> {
+async function adminEditsRecord(org: Org, fullName: string, edits: Record<string, string>): Promise<void> {
     const conn = connect(org.admin);
-    const fullName = `MQL_Threshold.${segment}`;
     const current = org.data.metadata.get(fullName)!;
     const values = { ...current.values, ...edits };
     const res = [
@@ -177,7 +183,7 @@ test('the whole life: deploy, seed, nightly runs as the job set, approval, freez
         const r1 = n1.result!;
         const seg = (r: JobResult, name: string) => r.segments.find((s) => s.name === name)!;
         assert.equal(seg(r1, 'SMB_Inbound').recommendation.threshold, 65);
-        assert.equal(seg(r1, 'Enterprise_Inbound').recommendation.threshold, 48);
+        assert.equal(seg(r1, 'Enterprise_Inbound').recommendation.threshold, 49);
         const smb = () => org.data.metadata.get('MQL_Threshold.SMB_Inbound')!.values;
         assert.equal(smb().Recommendation_Status__c, 'Pending review');
         assert.equal(smb().Active_Threshold__c, '50', 'the job never writes the active threshold');
