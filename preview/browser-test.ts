@@ -127,7 +127,7 @@ async function main(): Promise<number> {
             }
             assert.match(
                 (await page.locator('c-recommendation-panel .headline').textContent()) ?? '',
-                /^Recommend 48$/
+                /^Recommend 49$/
             );
             assert.deepEqual(errors, []);
         });
