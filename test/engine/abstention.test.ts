@@ -38,10 +38,13 @@ function assertAbstains(s: SegmentResult, reason: string): void {
     assert.match(s.recommendation.rationale, /starting range for this kind of segment is 60-70/);
 }
 
-test('flat data, whose outcomes do not depend on the score, gets no threshold over any seed, with the test that says so', () => {
+test('flat data, whose outcomes do not depend on the score, gets no threshold over any seed, with the test that says so', (t) => {
+    const seen: string[] = [];
+    t.after(() => t.diagnostic(`flat data: ${seen.join(', ')}`));
     fc.assert(
         fc.property(fc.integer({ min: 1, max: 1e9 }), (seed) => {
             const s = segmentOf(seed, { relation: 'flat' });
+            seen.push(`seed ${seed}: ${s.recommendation.threshold ?? s.recommendation.reason}`);
             // About 2,500 handed off, 70% of them on the fit (A/B) the grade gate lets into the evidence.
             assert.ok(s.sample.handedOff >= 1600, `handed off ${s.sample.handedOff}`);
             assertAbstains(s, 'no-signal');
@@ -57,10 +60,13 @@ test('flat data, whose outcomes do not depend on the score, gets no threshold ov
     );
 });
 
-test('inverted data, where higher scores convert worse, is called out as a score that may be inverted or broken', () => {
+test('inverted data, where higher scores convert worse, is called out as a score that may be inverted or broken', (t) => {
+    const seen: string[] = [];
+    t.after(() => t.diagnostic(`inverted data: ${seen.join(', ')}`));
     fc.assert(
         fc.property(fc.integer({ min: 1, max: 1e9 }), (seed) => {
             const s = segmentOf(seed, { relation: 'inverted' });
+            seen.push(`seed ${seed}: ${s.recommendation.threshold ?? s.recommendation.reason}`);
             assertAbstains(s, 'inverted');
             const down = s.recommendation.evidence!.winRate.down;
             assert.equal(down.direction, 'down');
