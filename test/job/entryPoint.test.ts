@@ -36,7 +36,14 @@ test('a script started through a symbolic link to the project still runs its com
 test("importing a script's module runs none of its command line", async () => {
     const dir = tmp();
     const url = pathToFileURL(path.join(ROOT, 'scripts', 'demo-export.ts')).href;
-    const r = await node(['--input-type=module', '-e', `import { exportOrg } from ${JSON.stringify(url)}; console.log(typeof exportOrg);`], dir);
+    const r = await node(
+        [
+            '--input-type=module',
+            '-e',
+            `import { exportOrg } from ${JSON.stringify(url)}; console.log(typeof exportOrg);`
+        ],
+        dir
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'function\n');
     assert.deepEqual(readdirSync(dir), [], 'no default demo-export folder was written');
