@@ -1,8 +1,8 @@
 // Flat ESLint config: Salesforce's LWC rules (TypeScript flavour) for components, typescript-eslint for Node code.
-const lwcConfig = require('@salesforce/eslint-config-lwc');
-const tseslint = require('typescript-eslint');
+import lwcConfig from '@salesforce/eslint-config-lwc';
+import tseslint from 'typescript-eslint';
 
-module.exports = [
+export default [
     { ignores: ['node_modules/**', 'coverage/**', 'calibration-out/**', 'bench-out/**', 'preview/dist/**', 'tmp/**', 'force-app/**/lwc/**/*.js'] },
     ...lwcConfig.configs.recommendedTs.map((c) => ({ ...c, files: ['force-app/**/lwc/**/*.ts'] })),
     {
@@ -32,8 +32,21 @@ module.exports = [
         files: ['scripts/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'preview/**/*.ts'],
         rules: {
             '@typescript-eslint/no-explicit-any': 'off',
-            '@typescript-eslint/no-require-imports': 'off',
             '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }]
+        }
+    },
+    {
+        // The package is ES modules ("type": "module"): CommonJS's names are undefined at run time, yet TypeScript
+        // accepts them because @types/node declares them globally.
+        files: ['scripts/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'preview/**/*.ts'],
+        rules: {
+            'no-restricted-globals': [
+                'error',
+                ...['__dirname', '__filename', 'require', 'module', 'exports'].map((name) => ({
+                    name,
+                    message: 'an ES module has no CommonJS globals: use import, import.meta.url or isEntryPoint'
+                }))
+            ]
         }
     }
 ];

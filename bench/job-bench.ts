@@ -8,13 +8,14 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import readline from 'node:readline';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateOrg, demoOrgSpec } from '../scripts/synthetic/generator';
 import { exportOrg } from '../scripts/demo-export';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 interface RunStats {
     seconds: number;

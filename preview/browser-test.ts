@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { buildPreview } from './build';
 import { startPreviewServer } from './server';
@@ -81,7 +82,7 @@ const WIDTHS = [
     { name: 'narrow', width: 480 },
     { name: 'mobile', width: 375 }
 ];
-const SCREENS = path.resolve(__dirname, 'dist', 'screens');
+const SCREENS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'dist', 'screens');
 
 async function main(): Promise<number> {
     const built = await buildPreview();

@@ -5,14 +5,15 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { rollup } from 'rollup';
 import lwc from '@lwc/rollup-plugin';
 import replace from '@rollup/plugin-replace';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { walk } from '../scripts/tools/checks/common';
 
-export const ROOT = path.resolve(__dirname, '..');
-const LWC_DIR = path.resolve(__dirname, '..', 'force-app', 'main', 'default', 'lwc');
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const LWC_DIR = path.resolve(ROOT, 'force-app', 'main', 'default', 'lwc');
 export const BUNDLE = path.join(ROOT, 'preview', 'dist', 'app.js');
 
 function newestSource(): number {

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runJob, type RunOptions } from './job/run';
 import { terminalTable } from './report/report';
 import { CalibrationJobError, OrgWriteError, UsageError } from './errors';
@@ -31,7 +32,7 @@ Exit codes: 0 done; 1 bad input, settings, org or write failure (one line names 
 2 wrong command-line use. See docs/job.md.
 `;
 
-const repoRoot = path.resolve(__dirname, '..');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function parseFlags(argv: string[]) {
     try {

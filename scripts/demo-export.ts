@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { isEntryPoint } from './entryPoint';
 import { demoOrg, DEMO_SCORE_FIELD } from './sources/demo';
 import { statusPathOf, SYNTHETIC_STATUSES, type SyntheticOrg } from './synthetic/generator';
 import {
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
     );
 }
 
-if (require.main === module) {
+if (isEntryPoint(import.meta.url)) {
     main().catch((e) => {
         process.stderr.write(`Error: ${(e as Error).message}\n`);
         process.exitCode = 1;

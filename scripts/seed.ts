@@ -7,12 +7,14 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { XMLParser } from 'fast-xml-parser';
 import { connectFromEnv, connectTargetOrg, type SfConnection } from './salesforce/connection';
 import { CalibrationJobError, PartialWriteError, UsageError } from './errors';
+import { isEntryPoint } from './entryPoint';
 
-const SEED_DIR = path.resolve(__dirname, '..', 'data', 'seed', 'customMetadata');
+const SEED_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'data', 'seed', 'customMetadata');
 
 interface SeedRecord {
     fullName: string;
@@ -133,4 +135,4 @@ async function main(): Promise<number> {
     }
 }
 
-if (require.main === module) main().then((c) => (process.exitCode = c));
+if (isEntryPoint(import.meta.url)) main().then((c) => (process.exitCode = c));

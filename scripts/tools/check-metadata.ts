@@ -3,6 +3,7 @@
  * line per problem, and exits 1 when any check finds one.
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { checkXml } from './checks/xml';
 import { checkLwc } from './checks/lwc';
 import { checkConvert } from './checks/convert';
@@ -15,7 +16,7 @@ import { checkFlows } from './checks/flows';
 import { formatProblem, type Problem } from './checks/common';
 
 async function main(): Promise<number> {
-    const root = path.resolve(process.argv[2] ?? path.join(__dirname, '..', '..'));
+    const root = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..'));
     const results: [string, Problem[]][] = [
         ['XML well-formed', checkXml(root)],
         ['LWC bundles compile', checkLwc(root)],

@@ -6,9 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { documentsIn, projectSchema, validateDocument } from './graphqlCheck';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const REFERENCE = readFileSync(
     path.resolve(ROOT, '..', 'shared', 'schemas', 'salesforce-uiapi-schema.graphql'),
     'utf8'

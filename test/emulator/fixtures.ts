@@ -23,6 +23,7 @@ import {
 import type { EmulatedOrg, Row } from './emulator';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadOrgRules, type EmulatedUser } from './orgRules';
 
 export const SCORE_FIELD = 'pi__score__c';
@@ -48,7 +49,7 @@ export const JOB_USER: EmulatedUser = {
 
 /** The fields force-app declares External ID on an object: what the emulator lets an upsert key on. */
 function externalIdsOf(object: string): string[] {
-    const dir = path.join(__dirname, '..', '..', 'force-app', 'main', 'default', 'objects', object, 'fields');
+    const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'force-app', 'main', 'default', 'objects', object, 'fields');
     return readdirSync(dir)
         .filter((f) => /<externalId>true<\/externalId>/.test(readFileSync(path.join(dir, f), 'utf8')))
         .map((f) => f.replace(/\.field-meta\.xml$/, ''));

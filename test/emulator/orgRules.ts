@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 
 /** One field as describe reports it and as writes are checked against it. */
@@ -69,7 +70,7 @@ export type EmulatedUser =
     | 'admin'
     | { permissionSets: string[]; grants?: string[]; editGrants?: string[]; userPermissions?: string[] };
 
-const DEFAULT_ROOT = path.join(__dirname, '..', '..', 'force-app', 'main', 'default');
+const DEFAULT_ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'force-app', 'main', 'default');
 
 const parser = new XMLParser({
     ignoreAttributes: true,

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import {
     calibrate,
@@ -13,7 +14,7 @@ import {
     type OpportunityRecord
 } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 
-const CSV = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'x-education', 'Leads.csv');
+const CSV = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'data', 'x-education', 'Leads.csv');
 const rows: Record<string, string>[] = parse(readFileSync(CSV), { columns: true, bom: true });
 
 function asLeads(): { leads: LeadRecord[]; opportunities: OpportunityRecord[] } {

@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSy
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { checkXml } from '../../scripts/tools/checks/xml';
 import { checkLwc } from '../../scripts/tools/checks/lwc';
 import { checkConvert } from '../../scripts/tools/checks/convert';
@@ -14,7 +15,7 @@ import { checkTabs } from '../../scripts/tools/checks/tabs';
 import { checkJobAccess, jobReadFields, runRecordFields } from '../../scripts/tools/checks/jobAccess';
 import { checkDataPlan } from '../../scripts/tools/checks/dataPlan';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LWC = 'force-app/main/default/lwc';
 
 before(() => {

@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { checkFlows } from '../../scripts/tools/checks/flows';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HANDOFF = 'routing/main/default/flows/Lead_Handoff_Capture.flow-meta.xml';
 const FIRST_TOUCH = 'force-app/main/default/flows/Lead_First_Touch_Capture.flow-meta.xml';
 const RULE =

@@ -2,8 +2,9 @@
 // both streams kept. Tests of the job's command line (CSV, demo, emulated org) all go through here.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Runs `scripts/<script>` with `args`, and `env` added to this process's environment; never rejects. */
 export function runScript(

@@ -5,9 +5,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { OUT_MARKER } from '../../scripts/output/outDir';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NO_ORG_ENV, runScript } from '../helpers/scripts';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const run = (script: string, args: string[]) => runScript(script, args, NO_ORG_ENV);
 const calibrate = (args: string[]) => run('calibrate.ts', args);

@@ -6,10 +6,11 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startEmulator, type Emulator } from '../emulator/emulator';
 import { emulatedOrgFrom } from '../emulator/fixtures';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const home = mkdtempSync(path.join(os.tmpdir(), 'lsc-jsonhome-'));
 const env: Record<string, string> = {
     HOME: home,

@@ -14,10 +14,11 @@ import {
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkOutDir, OutDirBusyError, OutputFolder, OUT_MARKER } from '../../scripts/output/outDir';
 import { UsageError } from '../../scripts/errors';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'lsc-outdir-'));
 
 function refused(out: string, pattern: RegExp): void {
@@ -229,14 +230,14 @@ test('SIGTERM or SIGINT while the output is being written leaves the previous ou
         first.commit();
         // Thousands of files make the commit take long enough to be stopped in the middle of it.
         const script = `
-            const { OutputFolder } = require(${JSON.stringify(path.join(ROOT, 'scripts', 'output', 'outDir.ts'))});
+            import { OutputFolder } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'scripts', 'output', 'outDir.ts')).href)};
             const f = new OutputFolder(${JSON.stringify(out)});
             for (let i = 0; i < 8000; i++) f.add('charts/c' + i + '.svg', '<svg/>');
             f.add('report.md', 'next');
             process.stdout.write('committing\\n');
             f.commit();
         `;
-        const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT });
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT });
         await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
         await new Promise((r) => setTimeout(r, 150));
         child.kill(signal);

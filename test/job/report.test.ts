@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { ComponentSet } from '@salesforce/source-deploy-retrieve';
 import { renderBandChart, scoreToX } from '../../scripts/report/chart';
@@ -13,7 +14,7 @@ import { metadataFolder } from '../../scripts/output/metadataFolder';
 import { runJob } from '../../scripts/job/run';
 import { wilson, type Band } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function band(from: number, to: number, won: number, rejected: number): Band {
     const r = wilson(0, 0);

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
     formatOverride,
     formatRule,
@@ -16,7 +17,7 @@ import {
 import { SettingsError } from '../../scripts/errors';
 import { defaultSettings } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function settingsError(input: unknown): string {
     try {

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, cpSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Connection } from 'jsforce';
 import { startEmulator, type EmulatedOrg, type Emulator, type Row } from '../emulator/emulator';
 import { emulatedOrgFrom, JOB_USER, VIEWER_USER } from '../emulator/fixtures';
@@ -22,7 +23,7 @@ import { checkReferences } from '../../scripts/tools/checks/references';
 import type { JobResult } from '../../scripts/report/report';
 import { runScript } from '../helpers/scripts';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const AS_OF = '2026-10-31';
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
 

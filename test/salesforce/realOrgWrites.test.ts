@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Connection } from 'jsforce';
 import { startEmulator, type Emulator } from '../emulator/emulator';
 import { emulatedOrgFrom, JOB_USER } from '../emulator/fixtures';
@@ -29,7 +30,7 @@ import {
 } from '../../force-app/main/default/lwc/calibrationEngine/calibrationEngine';
 import { runScript } from '../helpers/scripts';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
 
 const conn = (e: Emulator) =>
@@ -79,7 +80,7 @@ test('stamps never carry Handoff_Date__c for a user who may not edit it, and the
     org.sobjects.Lead = [{ Id: '00QOPEN000000001', Status: 'Working', IsConverted: 'false' }];
     // The shipped job set may edit Handoff_Date__c; an org whose admin took that right away is this copy of it.
     const root = path.join(mkdtempSync(path.join(os.tmpdir(), 'lsc-md-')), 'default');
-    cpSync(path.join(__dirname, '..', '..', 'force-app', 'main', 'default'), root, { recursive: true });
+    cpSync(path.join(ROOT, 'force-app', 'main', 'default'), root, { recursive: true });
     const set = path.join(root, 'permissionsets', 'MQL_Calibration_Job.permissionset-meta.xml');
     const xml = readFileSync(set, 'utf8');
     const narrowed = xml.replace(

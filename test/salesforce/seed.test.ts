@@ -5,6 +5,7 @@ import { startEmulator } from '../emulator/emulator';
 import { readSeedRecords, seed, withScoreField } from '../../scripts/seed';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { SfConnection } from '../../scripts/salesforce/connection';
 
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
@@ -80,7 +81,7 @@ test('seeding a scratch org with --score-field points the Default setting at the
 });
 
 test('a --score-field that is not a field API name ends with a one-line error naming the flag, before any connection', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'scripts', 'seed.ts'), '--score-field', 'Lead Score', '--target-org', 'nobody'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'seed.ts'), '--score-field', 'Lead Score', '--target-org', 'nobody'], { encoding: 'utf8' });
     assert.equal(r.status, 2);
     assert.equal(r.stderr.trim(), 'Error: --score-field: "Lead Score" is not a field API name (e.g. Lead_Score__c or pi__score__c)');
 });

@@ -6,10 +6,11 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startEmulator, USERNAME, type Emulator } from '../emulator/emulator';
 import { emulatedOrgFrom, JOB_USER } from '../emulator/fixtures';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 for (const k of [
     'http_proxy',
     'https_proxy',

@@ -12,7 +12,6 @@ export const CLASSES = 16;
 /** Days to SQL and hours to first touch are histogrammed up to these; longer ones count in the last slot. */
 export const MAX_DAYS = 3650;
 export const MAX_HOURS = 24 * 90;
-const detach = detachString;
 
 /** Counts of one MQL path or lead source. */
 export interface Tally {
@@ -47,7 +46,7 @@ export class Keys {
             const i = this.byName.get(name);
             if (i !== undefined) return i;
         }
-        const kept = detach(name);
+        const kept = detachString(name);
         this.byName.set(kept, names.length);
         names.push(kept);
         return names.length - 1;

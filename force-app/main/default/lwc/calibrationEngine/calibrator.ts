@@ -17,33 +17,19 @@ import { IdHashSet, IdHashMap, IdList, detachString, SEEN_BEFORE, SEEN_LINKED, g
 import { assignSegment, decayedScore, validateOverrides } from './method';
 import {
     CELL_EPS,
-    CLASSES as OUTCOME_CLASSES,
-    MAX_DAYS as MAX_DAYS_KEPT,
-    MAX_HOURS as MAX_HOURS_KEPT,
+    CLASSES,
+    MAX_DAYS,
+    MAX_HOURS,
     SegmentAccumulator,
-    tally as countInto
+    tally
 } from './accumulator';
 import { analyseSegment } from './analysis';
 
-// Hot-path imports bound once at load. Loaders that compile modules to CommonJS (tsx, which runs the nightly job)
-// turn every use of an imported binding into a property getter; at a million leads those getters were the
-// engine's largest single cost.
-const parseMs = toMs;
-const DAY = DAY_MS;
-const segmentOf = assignSegment;
-const detach = detachString;
+// Durations the fold compares a lead's age with.
 const DAYS_30 = 30 * DAY_MS;
 const DAYS_60 = 60 * DAY_MS;
 const DAYS_90 = 90 * DAY_MS;
 const DAYS_180 = 180 * DAY_MS;
-const DUPLICATE = SEEN_BEFORE;
-const LINKED = SEEN_LINKED;
-const CLASSES = OUTCOME_CLASSES;
-const MAX_DAYS = MAX_DAYS_KEPT;
-const MAX_HOURS = MAX_HOURS_KEPT;
-const tally = countInto;
-const decayed = decayedScore;
-const EPS = CELL_EPS;
 
 /** A grade's first letter as an upper-case char code (0 for no grade): this runs a million times, so no strings. */
 function gradeCodeOf(grade: string | null | undefined): number {
@@ -87,7 +73,6 @@ export interface OpportunityFigures {
 
 const MAX_LISTED_EXCLUSIONS = 1000;
 
-
 /** Every opportunity by its position: ids (compactly) and the figures the engine reads, in typed arrays. */
 interface OppStore {
     index: IdHashMap;
@@ -114,11 +99,11 @@ export function createCalibrator(input: {
     const expectedLeads = input.expected?.leads ?? 0;
     const expectedOpps = input.expected?.opportunities ?? 0;
     for (const p of policies) validateOverrides(p.overrides, p.name);
-    const asOfMs = parseMs(asOf.length === 10 ? `${asOf}T23:59:59Z` : asOf);
-    const lookbackStart = asOfMs - settings.lookbackMonths * 30.4375 * DAY;
-    const windowStart = asOfMs - settings.scenarioWindowDays * DAY;
+    const asOfMs = toMs(asOf.length === 10 ? `${asOf}T23:59:59Z` : asOf);
+    const lookbackStart = asOfMs - settings.lookbackMonths * 30.4375 * DAY_MS;
+    const windowStart = asOfMs - settings.scenarioWindowDays * DAY_MS;
     // Decay counts idle days from the analysis date as given, as applyDecay does (its start, for a date).
-    const decayAsOfMs = parseMs(asOf);
+    const decayAsOfMs = toMs(asOf);
     const slaMs = settings.slaHours * 3_600_000;
     const maxScore = settings.maxScore ?? Infinity;
     // On unless turned off: leads without a grade pass it, so an org with no grade field is not gated at all.
@@ -132,9 +117,9 @@ export function createCalibrator(input: {
     const monthStartMs = new Float64Array(cohortMonths + 1);
     for (let k = 0; k <= cohortMonths; k++) {
         const index = firstMonth + k;
-        monthStartMs[k] = parseMs(`${monthLabel(index)}-01`);
+        monthStartMs[k] = toMs(`${monthLabel(index)}-01`);
     }
-    const perMonth = 1 / (30.436875 * DAY);
+    const perMonth = 1 / (30.436875 * DAY_MS);
     const cohortOf = (ms: number): number => {
         let k = ((ms - monthStartMs[0]) * perMonth) | 0;
         if (k >= cohortMonths) k = cohortMonths - 1;
@@ -169,7 +154,7 @@ export function createCalibrator(input: {
     const exclude = (kind: 'lead' | 'opportunity', id: string | null, reason: string): void => {
         exclusionCounts[reason] = (exclusionCounts[reason] ?? 0) + 1;
         // A listed id is copied: cut from a chunk of CSV, it would keep the whole chunk.
-        if (exclusions.length < MAX_LISTED_EXCLUSIONS) exclusions.push({ kind, id: id === null ? null : detach(id), reason });
+        if (exclusions.length < MAX_LISTED_EXCLUSIONS) exclusions.push({ kind, id: id === null ? null : detachString(id), reason });
     };
 
     const excludeHanded = (acc: SegmentAccumulator, id: string, reason: string): void => {
@@ -197,8 +182,8 @@ export function createCalibrator(input: {
         if (o.leadId) seenLeads.link(o.leadId, i);
         opps.amount[i] = amount;
         opps.won[i] = o.isWon ? 1 : 0;
-        opps.closeMs[i] = parseMs(o.closeDate ?? null);
-        opps.createdMs[i] = parseMs(o.createdDate ?? null);
+        opps.closeMs[i] = toMs(o.closeDate ?? null);
+        opps.createdMs[i] = toMs(o.createdDate ?? null);
     }
 
     function addLead(l: LeadRecord): void {
@@ -206,10 +191,10 @@ export function createCalibrator(input: {
         lastSeg = null;
         if (!l || !l.id) return exclude('lead', null, 'lead without an id');
         const seen = seenLeads.see(l.id);
-        if (seen === DUPLICATE) return exclude('lead', l.id, 'duplicate lead id');
+        if (seen === SEEN_BEFORE) return exclude('lead', l.id, 'duplicate lead id');
         // The opportunity that named this lead, if any, from the same probe as the duplicate check.
-        const byLeadIdx = seen === LINKED ? seenLeads.linkedValue : -1;
-        const segment = segmentOf(l, settings.segmentRules);
+        const byLeadIdx = seen === SEEN_LINKED ? seenLeads.linkedValue : -1;
+        const segment = assignSegment(l, settings.segmentRules);
         if (!segment) return exclude('lead', l.id, 'no segment rule matches');
         lastSeg = segment;
         const seg = segments.get(segment);
@@ -238,16 +223,16 @@ export function createCalibrator(input: {
             // A lead the gate stops (graded C-F) would not become an MQL at a lower threshold either.
             const offFit = gradeGate && isOffFit(l.grade);
             if (typeof current === 'number' && active !== null && current < active && l.createdDate && !offFit) {
-                const createdMs = parseMs(l.createdDate);
+                const createdMs = toMs(l.createdDate);
                 if (createdMs >= windowStart && createdMs <= asOfMs) {
-                    let c = Math.floor(current * acc.inv + EPS) - acc.base;
+                    let c = Math.floor(current * acc.inv + CELL_EPS) - acc.base;
                     if (c < 0 || c >= acc.cap) c = acc.place(current);
                     acc.unhanded[c]++;
                 }
             }
             return;
         }
-        const handoffMs = parseMs(l.handoffDate);
+        const handoffMs = toMs(l.handoffDate);
         if (!Number.isFinite(handoffMs)) return exclude('lead', l.id, 'handoff date is not a date');
         if (handoffMs > asOfMs) return exclude('lead', l.id, 'handed off after the analysis date');
         if (handoffMs < lookbackStart) {
@@ -282,13 +267,13 @@ export function createCalibrator(input: {
         }
 
         // The score's cell at the segment's resolution; outside the arrays the accumulator makes room (rarely).
-        let s = Math.floor(score * acc.inv + EPS) - acc.base;
+        let s = Math.floor(score * acc.inv + CELL_EPS) - acc.base;
         if (s < 0 || s >= acc.cap) s = acc.place(score);
         const hasOpp = oppIdx >= 0 || !!oppId;
         const won = oppIdx >= 0 && opps.won[oppIdx] === 1;
         const amount = oppIdx >= 0 ? opps.amount[oppIdx] : 0;
         const recent = handoffMs >= windowStart;
-        const firstTouchMs = parseMs(l.firstTouchDate ?? null);
+        const firstTouchMs = toMs(l.firstTouchDate ?? null);
         const neverWorked = !Number.isFinite(firstTouchMs) && asOfMs - handoffMs > settings.slaHours * 3_600_000 && !l.rejected && !l.accepted;
 
         acc.handedOff[s]++;
@@ -340,9 +325,9 @@ export function createCalibrator(input: {
             row[r]++;
         }
         // The qualified date is parsed once: days to SQL here, the 30-day SQL window below.
-        const qualifiedMs = l.qualified && l.qualifiedDate ? parseMs(l.qualifiedDate) : NaN;
+        const qualifiedMs = l.qualified && l.qualifiedDate ? toMs(l.qualifiedDate) : NaN;
         if (!Number.isNaN(qualifiedMs)) {
-            const d = Math.round((qualifiedMs - handoffMs) / DAY);
+            const d = Math.round((qualifiedMs - handoffMs) / DAY_MS);
             if (d >= 0) acc.daysToSql[Math.min(d, MAX_DAYS)]++;
         }
         if (Number.isFinite(firstTouchMs)) {
@@ -356,7 +341,7 @@ export function createCalibrator(input: {
         const cohort = cohortOf(handoffMs);
         acc.cohortHandedOff[cohort]++;
         if (won && oppIdx >= 0) {
-            const days = (opps.closeMs[oppIdx] - handoffMs) / DAY;
+            const days = (opps.closeMs[oppIdx] - handoffMs) / DAY_MS;
             if (days <= 90) acc.cohortWon90[cohort]++;
             if (days <= 180) acc.cohortWon180[cohort]++;
         }
@@ -389,7 +374,7 @@ export function createCalibrator(input: {
         if (grade === 65 /* A */ && !l.lastActivityDate && (l.currentScore ?? 0) === 0) acc.nurture++;
         const decay = settings.decay;
         if (active !== null && decay && typeof l.currentScore === 'number' && l.currentScore >= active && l.lastActivityDate) {
-            if (decayed(l.currentScore, Math.floor((decayAsOfMs - parseMs(l.lastActivityDate)) / DAY), decay) < active) acc.decayDrops++;
+            if (decayedScore(l.currentScore, Math.floor((decayAsOfMs - toMs(l.lastActivityDate)) / DAY_MS), decay) < active) acc.decayDrops++;
         }
     }
 

@@ -26,8 +26,6 @@ import {
 } from './method';
 import { CLASSES, type SegmentAccumulator } from './accumulator';
 
-const draw = poisson;
-
 /** Defaults of the abstention settings (CalibrationSettings documents each). */
 export const ABSTENTION_DEFAULTS = { significanceLevel: 0.01, maxRangeShare: 0.25, minDistinctScores: 5, maxExcludedShare: 0.2 };
 
@@ -170,7 +168,7 @@ export function bootstrapRange(
             let w = 0;
             for (const end = cellEnd[j]; cell < end; cell++) {
                 const c = cellClass[cell];
-                const k = draw(cellCount[cell], rand);
+                const k = poisson(cellCount[cell], rand);
                 h += k;
                 if (c & 1) r += k;
                 if (c & 2) a += k;
