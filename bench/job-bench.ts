@@ -75,7 +75,7 @@ function startEmulator(dir: string): Promise<{ env: Record<string, string>; stop
 }
 
 /** The band table from the CSV files in DuckDB, by the engine's definitions (see calibrator.ts addLead). */
-async function duckdbBands(dir: string, asOf: string, lookbackMonths: number, bandWidth: number): Promise<{ seconds: number; rows: Map<string, number[]> }> {
+async function duckdbBands(dir: string, asOf: string, lookbackMonths: number, bandWidths: Record<string, number>): Promise<{ seconds: number; rows: Map<string, number[]> }> {
     const t0 = performance.now();
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
@@ -86,8 +86,12 @@ async function duckdbBands(dir: string, asOf: string, lookbackMonths: number, ba
     WITH lead AS (
         SELECT Id, MQL_Segment__c AS segment, ${ts('Handoff_Date__c')} AS handoff, TRY_CAST(Score_At_Handoff__c AS DOUBLE) AS snap,
                TRY_CAST(pi__score__c AS DOUBLE) AS cur, coalesce(Rejection_Reason__c, '') <> '' AS rejected,
-               IsConverted = 'true' AS qualified, coalesce(First_Touch_Date__c, '') <> '' AS touched, ConvertedOpportunityId AS opp
+               IsConverted = 'true' AS qualified, coalesce(First_Touch_Date__c, '') <> '' AS touched, ConvertedOpportunityId AS opp,
+               -- Paths out of the fit, which the engine keeps out of the bands: hand-raisers (the demo's one override)
+               -- and, the demo naming its grade field, leads graded C-F.
+               coalesce(Demo_Requested__c, '') = 'true' OR upper(left(coalesce(pi__grade__c, ''), 1)) IN ('C', 'D', 'E', 'F') AS outOfFit
         FROM read_csv('${f('Lead.csv')}', all_varchar = true, header = true)),
+    width AS (SELECT * FROM (VALUES ${Object.entries(bandWidths).map(([seg, w]) => `('${seg.replace(/'/g, "''")}', ${w})`).join(', ')}) AS t(segment, w)),
     opp AS (SELECT Id, TRY_CAST(Amount AS DOUBLE) AS amount, IsWon = 'true' AS won FROM read_csv('${f('Opportunity.csv')}', all_varchar = true, header = true)),
     needs AS (SELECT Id, handoff FROM lead WHERE handoff IS NOT NULL AND snap IS NULL),
     hist AS (
@@ -99,7 +103,7 @@ async function duckdbBands(dir: string, asOf: string, lookbackMonths: number, ba
         SELECT l.*, coalesce(l.snap, hist.v, l.cur) AS score FROM lead l LEFT JOIN hist ON hist.LeadId = l.Id
         WHERE l.handoff IS NOT NULL AND l.handoff <= ${asOfEnd}
           AND l.handoff >= ${asOfEnd} - INTERVAL (${Math.round(lookbackMonths * 30.4375 * 86400)}) SECOND)
-    SELECT s.segment, CAST(floor(floor(s.score) / ${bandWidth}) * ${bandWidth} AS INTEGER) AS band,
+    SELECT s.segment, CAST(floor(floor(s.score) / w.w) * w.w AS INTEGER) AS band,
            count(*) AS handedOff,
            count(*) FILTER (WHERE NOT s.rejected AND (s.touched OR s.qualified)) AS accepted,
            count(*) FILTER (WHERE s.rejected) AS rejected,
@@ -108,8 +112,8 @@ async function duckdbBands(dir: string, asOf: string, lookbackMonths: number, ba
            count(*) FILTER (WHERE o.won) AS won,
            coalesce(sum(o.amount), 0) AS pipeline,
            coalesce(sum(o.amount) FILTER (WHERE o.won), 0) AS revenue
-    FROM scored s LEFT JOIN opp o ON o.Id = s.opp
-    WHERE s.score IS NOT NULL AND s.score >= 0
+    FROM scored s JOIN width w ON w.segment = s.segment LEFT JOIN opp o ON o.Id = s.opp
+    WHERE s.score IS NOT NULL AND NOT s.outOfFit
     GROUP BY ALL ORDER BY ALL`;
     const reader = await con.runAndReadAll(sql);
     const rows = new Map<string, number[]>();
@@ -162,7 +166,11 @@ async function main(): Promise<void> {
         emu.stop();
     }
     const csv = await runJob(['--json', '--as-of', spec.asOf, '--leads', path.join(dir, 'Lead.csv'), '--opportunities', path.join(dir, 'Opportunity.csv'), '--lead-history', path.join(dir, 'LeadHistory.csv'), '--config', path.join(dir, 'settings.json'), '--out', path.join(dir, 'csv-out')], { SF_ACCESS_TOKEN: '', SF_INSTANCE_URL: '' });
-    const duck = await duckdbBands(dir, spec.asOf, csv.result.settings.lookbackMonths, csv.result.settings.bandWidth);
+    // The band width is derived per segment from its scores unless the settings give one: read the job's own.
+    const widths = Object.fromEntries(
+        csv.result.segments.filter((s: any) => s.bands.length > 0).map((s: any) => [s.name, s.bands[0].to - s.bands[0].from])
+    );
+    const duck = await duckdbBands(dir, spec.asOf, csv.result.settings.lookbackMonths, widths);
     const csvAgree = agree(jobBands(csv.result), duck.rows);
     const orgAgree = agree(jobBands(org.result), duck.rows);
     const fmt = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v.toFixed(2)} s`).join(', ');
