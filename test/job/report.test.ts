@@ -342,3 +342,12 @@ test('when the source gives no active thresholds the deploy note says first not 
     );
     assert.doesNotMatch(all['DEPLOY.md'], /Do not deploy/);
 });
+
+test('the report says why the paths out of the fit are kept out of the threshold, naming the grade gate when it acted', () => {
+    const md = readFileSync(path.join(out, 'report.md'), 'utf8');
+    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    const smb = md.slice(md.indexOf('## SMB_Inbound'), md.indexOf('## Enterprise_Inbound'));
+    assert.match(smb, /### Paths to MQL\n\nOnly the scored path is evidence for the threshold: .*leads graded C-F are stopped by the A\/B fit-grade gate/);
+    assert.match(smb, /\| Grade C \(manual review\) \| [\d,]+ \|/);
+    assert.match(html, /<h3>Paths to MQL<\/h3><p>Only the scored path is evidence for the threshold/);
+});
