@@ -335,6 +335,14 @@ export default class CalibrationDashboard extends LightningElement {
         return (this.current?.paths ?? []).map((p) => ({ key: p.path, path: p.path, handedOff: p.handedOff, won: p.won, sqlRate: p.sqlRate.rate === null ? '–' : `${Math.round(p.sqlRate.rate * 100)}%` }));
     }
 
+    /** Why the paths other than the score's are not the threshold's evidence; empty when every lead was scored. */
+    get pathsNote(): string {
+        const others = (this.current?.paths ?? []).filter((p) => p.path !== 'Scored');
+        if (others.length === 0) return '';
+        const graded = others.some((p) => p.path === 'Grade C (manual review)' || p.path === 'Below fit grade (D-F)');
+        return `Only the scored path is evidence for the threshold: ${graded ? 'hand-raisers and leads graded C-F (the A/B fit-grade gate)' : 'hand-raisers'} do not become MQLs by their score, so they are kept out of the bands, the recommendation and the scenarios.`;
+    }
+
     get asOfLine(): string {
         const c = this.current;
         return c ? `Calibrated as of ${c.asOf ?? '–'} from ${c.source ?? 'unknown source'}; ${c.handedOff} handed-off leads, ${c.won} won deals.` : '';

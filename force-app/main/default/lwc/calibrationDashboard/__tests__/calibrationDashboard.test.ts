@@ -91,6 +91,10 @@ describe('c-calibration-dashboard', () => {
             expect(chart.recommendedThreshold).toBe(49);
             expect($(el, 'c-threshold-scenarios').fineBands.length).toBeGreaterThan(50);
             expect($(el, 'c-live-figures').figures.handoffs90).toBeGreaterThan(0);
+            // The demo names a grade field: the paths out of the fit are listed, and said to be no evidence.
+            const paths = $$(el, 'table.paths tbody th').map((th: any) => th.textContent);
+            expect(paths).toEqual(expect.arrayContaining(['Scored', 'Grade C (manual review)', 'Below fit grade (D-F)', 'Demo request']));
+            expect($(el, '.paths-note').textContent).toMatch(/^Only the scored path is evidence for the threshold: hand-raisers and leads graded C-F \(the A\/B fit-grade gate\)/);
         });
 
         it('switches segment from the picker', async () => {
