@@ -2,7 +2,7 @@
  * Reports people read: the JSON result (sf CLI style), Markdown and HTML with a chart per segment, and the short
  * terminal table. Every figure here is a count or a rate the engine computed from counts; nothing is re-derived.
  */
-import { ci, money, pct } from 'c/calibrationFormat';
+import { ci, money, pathsNote, pct } from 'c/calibrationFormat';
 import {
     abstentionSummary,
     evidenceLines,
@@ -58,21 +58,6 @@ export interface JobResult {
 const int = (n: number): string => n.toLocaleString('en-US');
 
 /** One line per segment for the terminal and the top of the reports. */
-/**
- * What the paths table means for the threshold, when a lead took a path other than its score: only the scored path
- * is the threshold's evidence (null when every lead was scored).
- */
-function pathsNote(s: SegmentResult): string | null {
-    const others = s.paths.filter((p) => p.path !== 'Scored');
-    if (others.length === 0) return null;
-    const graded = others.some((p) => p.path === 'Grade C (manual review)' || p.path === 'Below fit grade (D-F)');
-    return (
-        'Only the scored path is evidence for the threshold: the other paths do not become MQLs by their score ' +
-        `(${graded ? 'hand-raisers by an override; leads graded C-F are stopped by the A/B fit-grade gate' : 'hand-raisers by an override'}), ` +
-        'so they are reported here and kept out of the bands, the recommendation and the scenarios.'
-    );
-}
-
 export function recommendationLine(s: SegmentResult): string {
     const r = s.recommendation;
     if (r.threshold !== null) return `recommend ${r.threshold} (range ${r.range ? `${r.range[0]}–${r.range[1]}` : 'n/a'})`;
@@ -166,7 +151,7 @@ export function renderMarkdown(res: JobResult): string {
         out.push('### Review triggers', '', s.triggers.length === 0 ? '_None._' : s.triggers.map((t) => `- **${t.code}** (${t.severity}): ${t.message}`).join('\n'), '');
         out.push(...governanceMd(res.governance?.find((g) => g.segment === s.name)));
         if (s.paths.length > 0) {
-            out.push('### Paths to MQL', '', ...(pathsNote(s) ? [pathsNote(s)!, ''] : []), '| Path | Handed off | SQL rate (95% CI) | Won |', '|---|---|---|---|', ...s.paths.map((p) => `| ${p.path} | ${int(p.handedOff)} | ${ci(p.sqlRate)} | ${int(p.won)} |`), '');
+            out.push('### Paths to MQL', '', ...(pathsNote(s.paths) ? [pathsNote(s.paths)!, ''] : []), '| Path | Handed off | SQL rate (95% CI) | Won |', '|---|---|---|---|', ...s.paths.map((p) => `| ${p.path} | ${int(p.handedOff)} | ${ci(p.sqlRate)} | ${int(p.won)} |`), '');
         }
     }
     out.push(...pilotsMd(res.pilots));
@@ -205,7 +190,7 @@ ${renderBandChart({ segment: s.name, bands: s.bands, activeThreshold: s.activeTh
         }
 <h3>Review triggers</h3>${s.triggers.length === 0 ? '<p>None.</p>' : `<ul>${s.triggers.map((t) => `<li><strong>${esc(t.code)}</strong> (${t.severity}): ${esc(t.message)}</li>`).join('')}</ul>`}
 ${governanceHtml(res.governance?.find((g) => g.segment === s.name), esc)}
-${s.paths.length > 0 ? `<h3>Paths to MQL</h3>${pathsNote(s) ? `<p>${esc(pathsNote(s)!)}</p>` : ''}${table(['Path', 'Handed off', 'SQL rate (95% CI)', 'Won'], s.paths.map((p) => [p.path, int(p.handedOff), ci(p.sqlRate), int(p.won)]))}` : ''}
+${s.paths.length > 0 ? `<h3>Paths to MQL</h3>${pathsNote(s.paths) ? `<p>${esc(pathsNote(s.paths)!)}</p>` : ''}${table(['Path', 'Handed off', 'SQL rate (95% CI)', 'Won'], s.paths.map((p) => [p.path, int(p.handedOff), ci(p.sqlRate), int(p.won)]))}` : ''}
 </section>`;
     });
     const ex = Object.entries(res.exclusionCounts);

@@ -347,7 +347,7 @@ test('the report says why the paths out of the fit are kept out of the threshold
     const md = readFileSync(path.join(out, 'report.md'), 'utf8');
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
     const smb = md.slice(md.indexOf('## SMB_Inbound'), md.indexOf('## Enterprise_Inbound'));
-    assert.match(smb, /### Paths to MQL\n\nOnly the scored path is evidence for the threshold: .*leads graded C-F are stopped by the A\/B fit-grade gate/);
+    assert.match(smb, /### Paths to MQL\n\nOnly the scored path is evidence for the threshold: hand-raisers and leads graded C-F \(the A\/B fit-grade gate\) do not become MQLs by their score/);
     assert.match(smb, /\| Grade C \(manual review\) \| [\d,]+ \|/);
     assert.match(html, /<h3>Paths to MQL<\/h3><p>Only the scored path is evidence for the threshold/);
 });

@@ -16,7 +16,7 @@ import {
     toThresholds
 } from 'c/calibrationQueries';
 import type { HistoryPoint, LiveFigures, LivePipeline, LiveThreshold, SegmentRun } from 'c/calibrationQueries';
-import { governanceLines, pct, statusInWords } from 'c/calibrationFormat';
+import { governanceLines, pathsNote, pct, statusInWords } from 'c/calibrationFormat';
 import { scenarioAt } from 'c/calibrationEngine';
 import type { PilotReport } from 'c/calibrationGovernance';
 import type { OverviewSegment } from 'c/segmentOverview';
@@ -337,10 +337,7 @@ export default class CalibrationDashboard extends LightningElement {
 
     /** Why the paths other than the score's are not the threshold's evidence; empty when every lead was scored. */
     get pathsNote(): string {
-        const others = (this.current?.paths ?? []).filter((p) => p.path !== 'Scored');
-        if (others.length === 0) return '';
-        const graded = others.some((p) => p.path === 'Grade C (manual review)' || p.path === 'Below fit grade (D-F)');
-        return `Only the scored path is evidence for the threshold: ${graded ? 'hand-raisers and leads graded C-F (the A/B fit-grade gate)' : 'hand-raisers'} do not become MQLs by their score, so they are kept out of the bands, the recommendation and the scenarios.`;
+        return pathsNote(this.current?.paths ?? []) ?? '';
     }
 
     get asOfLine(): string {

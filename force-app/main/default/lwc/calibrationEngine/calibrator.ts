@@ -36,10 +36,9 @@ function gradeCodeOf(grade: string | null | undefined): number {
     return grade ? grade.charCodeAt(0) & ~32 : 0;
 }
 
-/** Graded C to F: off the fit the scored path's gate asks for (seed 002: "Demographic Grade: A or B"). */
-function isOffFit(grade: string | null | undefined): boolean {
-    const code = gradeCodeOf(grade);
-    return code >= 67 && code <= 70;
+/** A grade code (gradeCodeOf) of C to F: off the fit the scored path needs (seed 002: "Demographic Grade: A or B"). */
+function isOffFitCode(code: number): boolean {
+    return code >= 67 /* C */ && code <= 70 /* F */;
 }
 
 /** Receives opportunities, then leads, and returns the method's result for every segment. */
@@ -221,7 +220,7 @@ export function createCalibrator(input: {
             const current = l.currentScore;
             const active = seg.policy.activeThreshold;
             // A lead the gate stops (graded C-F) would not become an MQL at a lower threshold either.
-            const offFit = gradeGate && isOffFit(l.grade);
+            const offFit = gradeGate && isOffFitCode(gradeCodeOf(l.grade));
             if (typeof current === 'number' && active !== null && current < active && l.createdDate && !offFit) {
                 const createdMs = toMs(l.createdDate);
                 if (createdMs >= windowStart && createdMs <= asOfMs) {
@@ -256,7 +255,7 @@ export function createCalibrator(input: {
         const op = l.overridePaths;
         const handRaised = op !== undefined && op !== null && op.length > 0;
         const gradeCode = gradeCodeOf(l.grade);
-        const fit = !gradeGate || gradeCode < 67 /* A, B or no grade */ || gradeCode > 70;
+        const fit = !gradeGate || !isOffFitCode(gradeCode); // A, B and no grade pass
         if (!fit || handRaised) {
             const wonOut = oppIdx >= 0 && opps.won[oppIdx] === 1;
             const path = !fit ? (gradeCode === 67 ? 'Grade C (manual review)' : 'Below fit grade (D-F)') : op![0];

@@ -181,3 +181,14 @@ export function statusInWords(s: StatusInput): string {
     if (s.pilotRunning) parts.push('pilot running');
     return parts.join('; ');
 }
+
+/**
+ * Why the paths other than the score's are no evidence for the threshold, for the line above a paths table; null
+ * when every lead took the scored path.
+ */
+export function pathsNote(paths: { path: string }[]): string | null {
+    const others = paths.filter((p) => p.path !== 'Scored');
+    if (others.length === 0) return null;
+    const graded = others.some((p) => p.path === 'Grade C (manual review)' || p.path === 'Below fit grade (D-F)');
+    return `Only the scored path is evidence for the threshold: ${graded ? 'hand-raisers and leads graded C-F (the A/B fit-grade gate)' : 'hand-raisers'} do not become MQLs by their score, so they are kept out of the bands, the recommendation and the scenarios.`;
+}
