@@ -188,7 +188,8 @@ export function generateOrg(spec: OrgSpec): SyntheticOrg {
                 const r = rand();
                 if (r < pReject) {
                     lead.rejected = true;
-                    // Below the knee one reason dominates, as a miscalibrated threshold shows in the field.
+                    // Below the knee one reason dominates, as a miscalibrated threshold shows in the field; a lead off
+                    // the fit above it is mostly sent back for its title.
                     lead.rejectionReason = !good && rand() < 0.5 ? (high ? 'Wrong title' : 'Just researching') : pick(REJECTION_REASONS, rand());
                 } else if (r < 0.93) {
                     lead.accepted = true;
