@@ -316,6 +316,22 @@ export function capacityThreshold(fine: FineBand[], capacityPerMonth: number | n
     return null;
 }
 
+/** A score's (or a pool of scores') handed-off leads and their outcomes over the lookback, as a fine band holds them. */
+type PricedCounts = Pick<FineBand, 'handedOff' | 'accepted' | 'rejected' | 'qualified' | 'pipelineAmount' | 'wonAmount'>;
+
+/** Adds the outcomes of `counts`, scaled by `f` (leads never handed off per lead handed off), to the estimate. */
+function addScaled(
+    est: { accepted: number; rejected: number; sqls: number; pipeline: number; won: number },
+    counts: PricedCounts,
+    f: number
+): void {
+    est.accepted += counts.accepted * f;
+    est.rejected += counts.rejected * f;
+    est.sqls += counts.qualified * f;
+    est.pipeline += counts.pipelineAmount * f;
+    est.won += counts.wonAmount * f;
+}
+
 /**
  * What a threshold would have done over the scenario window (seed 000's ±15 scenarios, and the dashboard's
  * what-if slider): the handed-off leads of the last `windowDays` with a score at or above `threshold`, their
@@ -339,7 +355,7 @@ export function scenarioAt(fineBands: FineBand[], threshold: number, windowDays:
     let added = 0;
     // Estimated outcomes of the leads added, and the pooled rates of [threshold, active) for scores with no handoffs.
     const est = { accepted: 0, rejected: 0, sqls: 0, pipeline: 0, won: 0 };
-    const pool = { handedOff: 0, accepted: 0, rejected: 0, qualified: 0, pipeline: 0, won: 0 };
+    const pool: PricedCounts = { handedOff: 0, accepted: 0, rejected: 0, qualified: 0, pipelineAmount: 0, wonAmount: 0 };
     let unpriced = 0;
     // The width of one cell, the smallest gap between scores (1 on a whole-point scale): a threshold within the top
     // cell still reads observed counts.
@@ -364,31 +380,18 @@ export function scenarioAt(fineBands: FineBand[], threshold: number, windowDays:
                 pool.accepted += b.accepted;
                 pool.rejected += b.rejected;
                 pool.qualified += b.qualified;
-                pool.pipeline += b.pipelineAmount;
-                pool.won += b.wonAmount;
+                pool.pipelineAmount += b.pipelineAmount;
+                pool.wonAmount += b.wonAmount;
                 const n = b.recent.notHandedOff ?? 0;
                 if (n > 0) {
                     added += n;
-                    if (b.handedOff > 0) {
-                        const f = n / b.handedOff;
-                        est.accepted += b.accepted * f;
-                        est.rejected += b.rejected * f;
-                        est.sqls += b.qualified * f;
-                        est.pipeline += b.pipelineAmount * f;
-                        est.won += b.wonAmount * f;
-                    } else unpriced += n;
+                    if (b.handedOff > 0) addScaled(est, b, n / b.handedOff);
+                    else unpriced += n;
                 }
             }
         }
     }
-    if (unpriced > 0 && pool.handedOff > 0) {
-        const f = unpriced / pool.handedOff;
-        est.accepted += pool.accepted * f;
-        est.rejected += pool.rejected * f;
-        est.sqls += pool.qualified * f;
-        est.pipeline += pool.pipeline * f;
-        est.won += pool.won * f;
-    }
+    if (unpriced > 0 && pool.handedOff > 0) addScaled(est, pool, unpriced / pool.handedOff);
     const observedMqls = mqls;
     mqls += added;
     accepted += Math.round(est.accepted);
