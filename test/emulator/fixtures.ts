@@ -47,6 +47,11 @@ export const JOB_USER: EmulatedUser = {
     grants: [`Lead.${SCORE_FIELD}`, `Lead.${GRADE_FIELD}`, 'Lead.Demo_Requested__c']
 };
 
+/** Each demo segment's active threshold, as its admin typed it in Setup after seeding. */
+export const DEMO_ACTIVE: Record<string, number> = Object.fromEntries(
+    demoOrgSpec().segments.map((s) => [s.name, s.activeThreshold as number])
+);
+
 /** The fields force-app declares External ID on an object: what the emulator lets an upsert key on. */
 function externalIdsOf(object: string): string[] {
     const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'force-app', 'main', 'default', 'objects', object, 'fields');

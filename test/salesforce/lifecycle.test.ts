@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from 'jsforce';
 import { startEmulator, type EmulatedOrg, type Emulator, type Row } from '../emulator/emulator';
-import { emulatedOrgFrom, JOB_USER, VIEWER_USER } from '../emulator/fixtures';
+import { DEMO_ACTIVE, emulatedOrgFrom, JOB_USER, VIEWER_USER } from '../emulator/fixtures';
 import { unreadableFields, type EmulatedUser } from '../emulator/orgRules';
 import { readSeedRecords, seed } from '../../scripts/seed';
 import type { SfConnection } from '../../scripts/salesforce/connection';
@@ -171,12 +171,7 @@ test('the whole life: deploy, seed, nightly runs as the job set, approval, freez
     deployTimeChecks();
     const org = await deployedOrg();
     try {
-        await adminSeeds(org, {
-            SMB_Inbound: 50,
-            Enterprise_Inbound: 60,
-            Outbound_Assisted: 40,
-            Expansion: 30
-        });
+        await adminSeeds(org, DEMO_ACTIVE);
 
         // Night 1: the job, holding only its permission set, recommends and writes.
         const n1 = await nightly(org);
@@ -276,12 +271,7 @@ test('a job set without Customize Application is refused the upserts, and the ru
     );
     const org = await deployedOrg(JOB_USER, copy);
     try {
-        await adminSeeds(org, {
-            SMB_Inbound: 50,
-            Enterprise_Inbound: 60,
-            Outbound_Assisted: 40,
-            Expansion: 30
-        });
+        await adminSeeds(org, DEMO_ACTIVE);
         const n = await nightly(org);
         assert.equal(n.code, 1);
         assert.match(

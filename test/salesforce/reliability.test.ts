@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulator, type Emulator, type Row } from '../emulator/emulator';
-import { emulatedOrgFrom } from '../emulator/fixtures';
+import { DEMO_ACTIVE, emulatedOrgFrom } from '../emulator/fixtures';
 import { Connection } from 'jsforce';
 import { bulkQuery } from '../../scripts/salesforce/bulk';
 import type { SfConnection } from '../../scripts/salesforce/connection';
@@ -218,12 +218,7 @@ test('rerunning for the same as-of date three times keeps one run record per seg
 test('years of run history (11,200 records) are read per segment, newest first, and governance compares with the newest', async () => {
     const e = await emulator();
     const rows: Row[] = [];
-    const active: Record<string, number> = {
-        SMB_Inbound: 50,
-        Enterprise_Inbound: 60,
-        Outbound_Assisted: 40,
-        Expansion: 30
-    };
+    const active = DEMO_ACTIVE;
     for (const seg of Object.keys(active))
         for (let d = 1; d <= 2800; d++) {
             // Several runs a day (reruns under the old behaviour): the newest carries today's active threshold, the
